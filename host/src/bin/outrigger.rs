@@ -1,0 +1,239 @@
+//! The `outrigger` command line: a thin layer over the library. Parse arguments,
+//! set up logging, load the workload, run it, print what happened.
+use anyhow::{Context as _, Result};
+use clap::{Parser, Subcommand};
+use outrigger::call_expr::CallExpr;
+use outrigger::engine::EngineOptions;
+use outrigger::inspect::ComponentInfo;
+use outrigger::{HostEngine, HostOptions, Manifest, Workload, status_file};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Run WebAssembly service components and reactive components as one workload.
+///
+/// A *service* exports `wasi:cli/run`: its `run` lasts its whole life and holds
+/// sockets and connection pools. A *reactive* component gets a fresh instance for
+/// every call. outrigger links them at run time by WIT interface: when a component
+/// imports an interface a service exports, its calls reach the one running service
+/// instance, concurrently with `run`; when a service imports an interface a component
+/// exports, each call gets a fresh instance of that component.
+///
+/// Start with `outrigger inspect <file.wasm>` to see what a component imports and
+/// exports, write a workload manifest (see examples/*.yaml), check it with
+/// `outrigger validate`, then `outrigger run` it.
+#[derive(Parser)]
+#[command(name = "outrigger", version, max_term_width = 100)]
+struct Cli {
+    /// More log detail: -v for debug, -vv for trace. RUST_LOG overrides it.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Do not use wasmtime's on-disk compilation cache.
+    #[arg(long, global = true)]
+    no_cache: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a workload until Ctrl-C / SIGTERM (or `--for`), supervising its services.
+    ///
+    /// Logs every service state change (STARTING, RUNNING, BACKOFF, COMPLETED, ERROR,
+    /// STOPPING, STOPPED) and guest output, and keeps a status file up to date for
+    /// `outrigger status`.
+    Run {
+        /// The workload manifest (YAML).
+        workload: PathBuf,
+        /// Stop after this long (e.g. 10s). Without it, run until interrupted.
+        #[arg(long = "for", value_parser = parse_duration)]
+        duration: Option<Duration>,
+        /// Once services are running, call a reactive component: `client.bump(1000)`.
+        /// Arguments are WAVE values. May be given several times; runs in order.
+        #[arg(long)]
+        invoke: Vec<String>,
+        /// Where to write the status (default: $XDG_RUNTIME_DIR/outrigger/<name>.json).
+        #[arg(long)]
+        status_file: Option<PathBuf>,
+    },
+    /// Start a workload, make one call to a reactive component, print the result, stop.
+    ///
+    /// Example: outrigger call examples/counter.yaml 'client.bump(5)'
+    Call {
+        workload: PathBuf,
+        /// `component.function(args)`, arguments in WAVE: `upper.apply("hi")`.
+        call: String,
+    },
+    /// Check a workload manifest: fields, files, components and every link. Runs nothing.
+    Validate { workload: PathBuf },
+    /// Show a component's imports and exports, and whether it is a service.
+    Inspect { component: PathBuf },
+    /// Show the services and components of a running workload.
+    Status {
+        /// The workload manifest, the workload's name, or a status file.
+        workload: String,
+    },
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    outrigger::manifest::parse_duration(s)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(dispatch(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "info,cranelift=warn,wasmtime=warn",
+        1 => "debug,cranelift=info,wasmtime=info",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).compact().init();
+}
+
+fn options(no_cache: bool) -> HostOptions {
+    HostOptions { engine: EngineOptions { cache: !no_cache, ..EngineOptions::default() }, ..HostOptions::default() }
+}
+
+async fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let opts = options(cli.no_cache);
+    match cli.command {
+        Command::Run { workload, duration, invoke, status_file } => run(&workload, duration, &invoke, status_file, opts).await,
+        Command::Call { workload, call } => {
+            let expr = CallExpr::parse(&call)?;
+            let manifest = Manifest::load(&workload)?;
+            let w = Workload::start(&manifest, opts).await?;
+            w.wait_running(Duration::from_secs(30)).await?;
+            let result = expr.run(&w).await;
+            let _ = w.shutdown().await;
+            println!("{}", result?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate { workload } => {
+            let manifest = Manifest::load(&workload)?;
+            let plan = Workload::check(&manifest, opts).await?;
+            let links: usize = plan.imports.iter().map(Vec::len).sum();
+            println!(
+                "{}: valid ({} service(s), {} component(s), {links} link(s) between them)",
+                workload.display(),
+                manifest.spec.services.len(),
+                manifest.spec.components.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Inspect { component } => {
+            let engine = HostEngine::new(opts.engine)?;
+            let c = engine.load_component(&component)?;
+            print!("{}: {}", component.display(), ComponentInfo::of(&engine.engine, &c));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Status { workload } => status(&workload),
+    }
+}
+
+async fn run(path: &Path, duration: Option<Duration>, invoke: &[String], status_path: Option<PathBuf>, opts: HostOptions) -> Result<ExitCode> {
+    let calls: Vec<CallExpr> = invoke.iter().map(|c| CallExpr::parse(c)).collect::<Result<_>>()?;
+    let manifest = Manifest::load(path)?;
+    let status_path = status_path.unwrap_or_else(|| status_file::default_path(manifest.name()));
+    let w = Workload::start(&manifest, opts).await?;
+    tracing::info!(workload = %w.name(), status_file = %status_path.display(), "workload started");
+    let mut last = String::new();
+    let mut writer = |w: &Workload| {
+        {
+            let status = w.status();
+            let key = format!("{:?}", status.services.iter().map(|s| (s.state, s.calls, s.incarnations)).collect::<Vec<_>>());
+            if key != last {
+                last = key;
+                if let Err(e) = status_file::write(&status_path, &status) {
+                    tracing::warn!("cannot write the status file: {e:#}");
+                }
+            }
+        }
+    };
+    writer(&w);
+    if !calls.is_empty() {
+        w.wait_running(Duration::from_secs(30)).await?;
+        for c in &calls {
+            match c.run(&w).await {
+                Ok(out) => println!("{}.{}{} = {out}", c.component, c.function, c.args),
+                Err(e) => println!("{}.{}{} failed: {e:#}", c.component, c.function, c.args),
+            }
+        }
+    }
+    let deadline = async {
+        match duration {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(deadline);
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let reason = loop {
+        tokio::select! {
+            _ = &mut deadline => break "the --for duration elapsed",
+            _ = shutdown_signal() => break "a stop signal arrived",
+            _ = tick.tick() => {
+                writer(&w);
+                let st = w.status();
+                if !st.services.is_empty() && st.all_services_final() && calls.is_empty() && duration.is_none() {
+                    break "every service has finished";
+                }
+            }
+        }
+    };
+    tracing::info!("stopping the workload: {reason}");
+    let st = w.shutdown().await;
+    if let Err(e) = status_file::write(&status_path, &st) {
+        tracing::warn!("cannot write the status file: {e:#}");
+    }
+    print!("{st}");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+fn status(what: &str) -> Result<ExitCode> {
+    let path = if what.ends_with(".json") {
+        PathBuf::from(what)
+    } else if what.ends_with(".yaml") || what.ends_with(".yml") {
+        let m = Manifest::load(what)?;
+        status_file::default_path(m.name())
+    } else {
+        status_file::default_path(what)
+    };
+    let st = status_file::read(&path).with_context(|| format!("workload `{what}`"))?;
+    print!("{st}");
+    if !status_file::writer_alive(&st) {
+        println!("  (process {} is no longer running: this is the last state it recorded)", st.pid);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,59 @@
+//! The data every wasmtime `Store` holds (one store per service incarnation and one
+//! per reactive invocation): its WASI context, resource table, `wasi:config` values
+//! and a memory limiter that remembers why it refused to grow memory.
+use std::sync::Arc;
+use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_config::WasiConfigVariables;
+
+pub struct Ctx {
+    pub wasi: WasiCtx,
+    pub table: ResourceTable,
+    pub config: Arc<WasiConfigVariables>,
+    pub limiter: MemoryLimiter,
+}
+
+impl Ctx {
+    pub fn new(wasi: WasiCtx, config: Arc<WasiConfigVariables>, max_memory: u64) -> Ctx {
+        Ctx { wasi, table: ResourceTable::new(), config, limiter: MemoryLimiter::new(max_memory) }
+    }
+}
+
+impl WasiView for Ctx {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+/// Caps linear memory per instance; records the refused request so the caller's
+/// error can say "memory limit" instead of just "trap".
+#[derive(Debug)]
+pub struct MemoryLimiter {
+    pub max: u64,
+    /// The size (bytes) of the last refused growth.
+    pub refused: Option<u64>,
+}
+
+impl MemoryLimiter {
+    pub fn new(max: u64) -> Self {
+        MemoryLimiter { max, refused: None }
+    }
+}
+
+/// Table growth beyond this many elements is refused (guests use a handful).
+const MAX_TABLE_ELEMENTS: usize = 1 << 20;
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired as u64 > self.max {
+            self.refused = Some(desired as u64);
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= MAX_TABLE_ELEMENTS)
+    }
+}

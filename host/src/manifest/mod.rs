@@ -1,0 +1,276 @@
+//! The workload manifest (YAML): what services and reactive components a workload
+//! runs, and with which limits and permissions. Shaped like wasmCloud's `Workload`
+//! (apiVersion / kind / metadata / spec) so its users feel at home, with a list of
+//! `services` (several sidecars per workload).
+//!
+//! This module knows YAML and files, nothing about wasmtime. [`Manifest::load`] parses
+//! and validates; every problem is reported as one [`Problem`] naming the file, the
+//! field and the fix.
+mod units;
+mod validate;
+
+pub use units::{Dur, Size, Text, parse_duration, parse_size};
+pub use validate::{ManifestError, Problem};
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The `apiVersion` this host understands.
+pub const API_VERSION: &str = "outrigger.dev/v1alpha1";
+
+/// A parsed and validated workload manifest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Manifest {
+    /// `outrigger.dev/v1alpha1` (optional).
+    #[serde(default)]
+    pub api_version: Option<String>,
+    /// `Workload` (optional).
+    #[serde(default)]
+    pub kind: Option<String>,
+    pub metadata: Metadata,
+    pub spec: Spec,
+    /// The file this manifest came from; component paths are relative to its folder.
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Metadata {
+    /// The workload's name (lowercase letters, digits and `-`).
+    pub name: String,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, Text>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Spec {
+    /// Long-running service components, each supervised on its own.
+    #[serde(default)]
+    pub services: Vec<Entry>,
+    /// Reactive components: a fresh instance per invocation.
+    #[serde(default)]
+    pub components: Vec<Entry>,
+}
+
+/// One service or reactive component. Services and components share this shape;
+/// the fields marked "services only" are refused on components (and vice versa) by
+/// validation, with a message saying where they belong.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Entry {
+    /// Unique name within the workload.
+    pub name: String,
+    /// Path to the `.wasm` component, relative to the manifest's folder.
+    pub component: String,
+    /// Environment variables (WASI `environment`).
+    #[serde(default)]
+    pub env: BTreeMap<String, Text>,
+    /// Key/value configuration (`wasi:config/store`).
+    #[serde(default)]
+    pub config: BTreeMap<String, Text>,
+    /// Where the component may open sockets: `host:port`, `host` (any port),
+    /// `10.0.0.0/8:443`, `*:4222`, `*`. Empty (the default) denies all sockets.
+    #[serde(default)]
+    pub allowed_hosts: Vec<String>,
+    /// Which workload member provides an imported interface, when several could:
+    /// `{ "outrigger:examples/transform": upper }`.
+    #[serde(default)]
+    pub links: BTreeMap<String, String>,
+    /// Services only: restarts after consecutive failures before the service is in ERROR.
+    #[serde(default)]
+    pub max_restarts: Option<u32>,
+    /// Services only: delay between restarts.
+    #[serde(default)]
+    pub backoff: Option<Backoff>,
+    /// Services only: how callers reach the service.
+    #[serde(default)]
+    pub calls: Option<CallPolicy>,
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// Resource limits. `memory` applies to both kinds; `timeout` (per invocation) to
+/// reactive components only, since a service's `run` lasts its whole life.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Limits {
+    /// Linear memory one instance may grow to (default 1GiB for services, 64MiB for
+    /// components).
+    #[serde(default)]
+    pub memory: Option<Size>,
+    /// Wall-clock time one invocation may take (default 10s).
+    #[serde(default)]
+    pub timeout: Option<Dur>,
+}
+
+/// Capped exponential backoff between restarts: `initial * multiplier^(n-1)`, at most `max`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Backoff {
+    #[serde(default = "defaults::backoff_initial")]
+    pub initial: Dur,
+    #[serde(default = "defaults::backoff_max")]
+    pub max: Dur,
+    #[serde(default = "defaults::backoff_multiplier")]
+    pub multiplier: f64,
+    /// An incarnation that stays up this long resets the failure count.
+    #[serde(default = "defaults::backoff_reset_after")]
+    pub reset_after: Dur,
+}
+
+/// How callers reach a service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CallPolicy {
+    /// Calls queued for the service before callers are pushed back (they wait).
+    #[serde(default = "defaults::queue")]
+    pub queue: usize,
+    /// Calls the service serves at once; more wait in the queue.
+    #[serde(default = "defaults::max_in_flight")]
+    pub max_in_flight: usize,
+    /// How long a caller waits in total (queue, restart, the call itself) before it
+    /// gets an error.
+    #[serde(default = "defaults::call_timeout")]
+    pub timeout: Dur,
+}
+
+mod defaults {
+    use super::*;
+    pub fn max_restarts() -> u32 {
+        5
+    }
+    pub fn backoff_initial() -> Dur {
+        Dur(Duration::from_millis(200))
+    }
+    pub fn backoff_max() -> Dur {
+        Dur(Duration::from_secs(10))
+    }
+    pub fn backoff_multiplier() -> f64 {
+        2.0
+    }
+    pub fn backoff_reset_after() -> Dur {
+        Dur(Duration::from_secs(60))
+    }
+    pub fn queue() -> usize {
+        1024
+    }
+    pub fn max_in_flight() -> usize {
+        1024
+    }
+    pub fn call_timeout() -> Dur {
+        Dur(Duration::from_secs(30))
+    }
+    pub fn service_memory() -> Size {
+        Size(1 << 30)
+    }
+    pub fn component_memory() -> Size {
+        Size(64 << 20)
+    }
+    pub fn component_timeout() -> Dur {
+        Dur(Duration::from_secs(10))
+    }
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            initial: defaults::backoff_initial(),
+            max: defaults::backoff_max(),
+            multiplier: defaults::backoff_multiplier(),
+            reset_after: defaults::backoff_reset_after(),
+        }
+    }
+}
+
+impl Default for CallPolicy {
+    fn default() -> Self {
+        CallPolicy { queue: defaults::queue(), max_in_flight: defaults::max_in_flight(), timeout: defaults::call_timeout() }
+    }
+}
+
+impl Backoff {
+    /// The delay before restart number `restart` (1-based), capped at `max`.
+    pub fn delay(&self, restart: u32) -> Duration {
+        let factor = self.multiplier.powi(restart.saturating_sub(1).min(64) as i32);
+        let secs = (self.initial.0.as_secs_f64() * factor).min(self.max.0.as_secs_f64());
+        Duration::from_secs_f64(secs)
+    }
+}
+
+impl Manifest {
+    /// Reads, parses and validates a manifest file.
+    pub fn load(path: impl AsRef<Path>) -> Result<Manifest, ManifestError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ManifestError::one(path, "", format!("cannot read the file: {e}"), "check the path you passed")
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates manifest text; `path` is used for messages and to resolve
+    /// component paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
+        let mut manifest: Manifest =
+            serde_norway::from_str(text).map_err(|e| validate::from_yaml_error(path, &e))?;
+        manifest.source = path.to_path_buf();
+        validate::validate(&manifest)?;
+        Ok(manifest)
+    }
+
+    /// The folder component paths are relative to.
+    pub fn base_dir(&self) -> PathBuf {
+        match self.source.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    /// Resolves a `component:` path against the manifest's folder.
+    pub fn resolve(&self, component: &str) -> PathBuf {
+        self.base_dir().join(component)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.metadata.name
+    }
+}
+
+impl Entry {
+    pub fn max_restarts(&self) -> u32 {
+        self.max_restarts.unwrap_or_else(defaults::max_restarts)
+    }
+
+    pub fn backoff(&self) -> Backoff {
+        self.backoff.clone().unwrap_or_default()
+    }
+
+    pub fn calls(&self) -> CallPolicy {
+        self.calls.clone().unwrap_or_default()
+    }
+
+    /// Memory limit for a service (`service == true`) or a reactive component.
+    pub fn memory_limit(&self, service: bool) -> u64 {
+        let default = if service { defaults::service_memory() } else { defaults::component_memory() };
+        self.limits.memory.unwrap_or(default).0
+    }
+
+    /// Per-invocation time limit of a reactive component.
+    pub fn timeout(&self) -> Duration {
+        self.limits.timeout.unwrap_or_else(defaults::component_timeout).0
+    }
+
+    /// `env:` as plain string pairs.
+    pub fn env_pairs(&self) -> Vec<(String, String)> {
+        self.env.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect()
+    }
+
+    /// `config:` as plain string pairs.
+    pub fn config_pairs(&self) -> Vec<(String, String)> {
+        self.config.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect()
+    }
+}

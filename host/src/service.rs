@@ -1,0 +1,201 @@
+//! One incarnation of a service: a fresh `Store`, a fresh instance, its `run` started
+//! as a Component Model task inside `run_concurrent`, and every forwarded call run as
+//! one more task of the same instance, concurrently with `run`. The incarnation ends
+//! when `run` returns, when the instance traps (in `run` or in any call), or on
+//! shutdown; calls still in flight then get a [`CallError::ServiceDied`] at once.
+//! Restart policy lives in [`crate::supervisor`].
+use crate::ctx::Ctx;
+use crate::engine::HostEngine;
+use crate::error::{CallError, chain};
+use crate::forward::ServiceCall;
+use crate::reactive::export_index;
+use crate::wasi::GuestEnv;
+use futures::stream::{FuturesUnordered, StreamExt};
+use std::collections::HashMap;
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot, watch};
+use wasmtime::Store;
+use wasmtime::component::{ComponentExportIndex, Func, InstancePre, Val};
+
+/// How an incarnation ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Exit {
+    /// `run` returned `Ok`.
+    Completed,
+    /// `run` returned `Err`, trapped, or a call trapped the instance.
+    Failed(String),
+    /// The host asked the service to stop.
+    Shutdown,
+}
+
+/// Everything needed to start incarnations of one service.
+pub struct ServiceRunner {
+    pub name: String,
+    engine: Arc<HostEngine>,
+    pre: InstancePre<Ctx>,
+    env: GuestEnv,
+    memory: u64,
+    run: ComponentExportIndex,
+    exports: Vec<ComponentExportIndex>,
+    max_in_flight: usize,
+    /// How long in-flight calls may finish after a stop is requested.
+    pub grace: Duration,
+    /// Calls served, over all incarnations.
+    pub served: Arc<AtomicU64>,
+}
+
+/// What [`ServiceRunner::new`] needs.
+pub struct RunnerSpec {
+    pub name: String,
+    pub pre: InstancePre<Ctx>,
+    pub env: GuestEnv,
+    pub memory: u64,
+    /// The exact name of the exported `wasi:cli/run` interface.
+    pub run_interface: String,
+    /// `(interface, function)` pairs other members call, in plan order.
+    pub exports: Vec<(String, String)>,
+    pub max_in_flight: usize,
+    pub grace: Duration,
+}
+
+/// How often a service that computes without awaiting is made to yield, so its
+/// other tasks (and the rest of the host) keep running.
+const YIELD_EVERY: Duration = Duration::from_millis(10);
+
+impl ServiceRunner {
+    pub fn new(engine: Arc<HostEngine>, spec: RunnerSpec) -> anyhow::Result<ServiceRunner> {
+        let component = spec.pre.component().clone();
+        let run = export_index(&component, Some(&spec.run_interface), "run")
+            .ok_or_else(|| anyhow::anyhow!("service `{}` has no {}#run export", spec.name, spec.run_interface))?;
+        let exports = spec
+            .exports
+            .iter()
+            .map(|(i, f)| export_index(&component, Some(i), f).ok_or_else(|| anyhow::anyhow!("service `{}` has no export {i}#{f}", spec.name)))
+            .collect::<anyhow::Result<_>>()?;
+        Ok(ServiceRunner {
+            name: spec.name,
+            engine,
+            pre: spec.pre,
+            env: spec.env,
+            memory: spec.memory,
+            run,
+            exports,
+            max_in_flight: spec.max_in_flight,
+            grace: spec.grace,
+            served: Arc::new(AtomicU64::new(0)),
+        })
+    }
+
+    /// Runs one incarnation to its end. `running` is called once the instance exists
+    /// and `run` is about to start; `stopping` when a stop was requested.
+    pub async fn incarnation(
+        &self,
+        calls: &mut mpsc::Receiver<ServiceCall>,
+        shutdown: &mut watch::Receiver<bool>,
+        running: impl FnOnce(),
+        stopping: impl FnOnce(),
+    ) -> Exit {
+        let ctx = Ctx::new(self.env.wasi_ctx(), self.env.config.clone(), self.memory);
+        let mut store = Store::new(&self.engine.engine, ctx);
+        store.limiter(|c| &mut c.limiter);
+        store.epoch_deadline_async_yield_and_update(self.engine.ticks(YIELD_EVERY));
+        let instance = match self.pre.instantiate_async(&mut store).await {
+            Ok(i) => i,
+            Err(e) => return Exit::Failed(format!("instantiation failed: {}", chain(&e))),
+        };
+        let run = instance.get_func(&mut store, self.run).expect("checked when the runner was built");
+        let funcs: Vec<Func> = self.exports.iter().map(|i| instance.get_func(&mut store, i).expect("checked when the runner was built")).collect();
+        running();
+        let served = &self.served;
+        let outcome = store
+            .run_concurrent(async |acc| {
+                let mut run_task = pin!(async {
+                    let mut out = vec![Val::Bool(false)];
+                    run.call_concurrent(acc, &[], &mut out).await.map(|()| out)
+                });
+                let mut pending: HashMap<u64, oneshot::Sender<Result<Vec<Val>, CallError>>> = HashMap::new();
+                let mut inflight = FuturesUnordered::new();
+                let mut next_id = 0u64;
+                let exit = loop {
+                    tokio::select! {
+                        biased;
+                        _ = shutdown.changed() => break Exit::Shutdown,
+                        r = &mut run_task => break run_exit(r),
+                        Some((id, r)) = inflight.next(), if !inflight.is_empty() => {
+                            let r: wasmtime::Result<Vec<Val>> = r;
+                            let reply = pending.remove(&id);
+                            match r {
+                                Ok(values) => {
+                                    served.fetch_add(1, Ordering::Relaxed);
+                                    if let Some(tx) = reply { let _ = tx.send(Ok(values)); }
+                                }
+                                Err(e) => {
+                                    let why = format!("trapped while serving a call: {}", chain(&e));
+                                    if let Some(tx) = reply {
+                                        let _ = tx.send(Err(CallError::ServiceDied { service: self.name.clone(), reason: why.clone() }));
+                                    }
+                                    break Exit::Failed(why);
+                                }
+                            }
+                        }
+                        call = calls.recv(), if inflight.len() < self.max_in_flight => {
+                            let Some(call) = call else { break Exit::Shutdown };
+                            let id = next_id;
+                            next_id += 1;
+                            pending.insert(id, call.reply);
+                            let (func, params, n) = (funcs[call.target], call.params, call.results);
+                            inflight.push(async move {
+                                let mut out = vec![Val::Bool(false); n];
+                                let r = func.call_concurrent(acc, &params, &mut out).await;
+                                (id, r.map(|()| out))
+                            });
+                        }
+                    }
+                };
+                if exit == Exit::Shutdown && !inflight.is_empty() {
+                    stopping();
+                    let grace = tokio::time::sleep(self.grace);
+                    let mut grace = pin!(grace);
+                    while !inflight.is_empty() {
+                        tokio::select! {
+                            _ = &mut grace => break,
+                            Some((id, r)) = inflight.next() => {
+                                if let (Some(tx), Ok(values)) = (pending.remove(&id), r) {
+                                    served.fetch_add(1, Ordering::Relaxed);
+                                    let _ = tx.send(Ok(values));
+                                }
+                            }
+                        }
+                    }
+                }
+                let reason = match &exit {
+                    Exit::Failed(why) => why.clone(),
+                    Exit::Completed => "its `run` returned before the call finished".to_string(),
+                    Exit::Shutdown => "the service was stopped".to_string(),
+                };
+                for (_, tx) in pending.drain() {
+                    let _ = tx.send(Err(CallError::ServiceDied { service: self.name.clone(), reason: reason.clone() }));
+                }
+                exit
+            })
+            .await;
+        match outcome {
+            Ok(exit) => exit,
+            Err(e) => Exit::Failed(chain(&e)),
+        }
+    }
+}
+
+/// Reads `run`'s outcome: `Ok(())` -> COMPLETED, `Err(())` or a trap -> failed.
+fn run_exit(r: wasmtime::Result<Vec<Val>>) -> Exit {
+    match r {
+        Err(e) => Exit::Failed(format!("`run` trapped: {}", chain(&e))),
+        Ok(result) => match result.first() {
+            Some(Val::Result(Err(_))) => Exit::Failed("`run` returned an error".into()),
+            _ => Exit::Completed,
+        },
+    }
+}

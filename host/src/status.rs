@@ -1,0 +1,133 @@
+//! Observable state: each service's lifecycle state machine (STARTING, RUNNING,
+//! BACKOFF, COMPLETED, ERROR, STOPPING, STOPPED), counters for reactive components,
+//! and the workload status that `outrigger status` prints (also written to a JSON
+//! status file while `outrigger run` runs).
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Where a service is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ServiceState {
+    /// A fresh store is being created and the component instantiated.
+    Starting,
+    /// `run` is running; calls are served.
+    Running,
+    /// The last incarnation failed; waiting before the next restart.
+    Backoff,
+    /// `run` returned `Ok`: the service finished its work. Not restarted.
+    Completed,
+    /// Failed more than `maxRestarts` times in a row. Not restarted.
+    Error,
+    /// Shutting down: no new calls, in-flight calls get a grace period.
+    Stopping,
+    /// Shut down by the host.
+    Stopped,
+}
+
+impl ServiceState {
+    /// States from which the service never serves calls again.
+    pub fn is_final(self) -> bool {
+        matches!(self, ServiceState::Completed | ServiceState::Error | ServiceState::Stopped)
+    }
+}
+
+impl fmt::Display for ServiceState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = serde_json::to_value(self).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        f.write_str(&s)
+    }
+}
+
+/// A snapshot of one service.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ServiceStatus {
+    pub name: String,
+    pub state: ServiceState,
+    /// Incarnations started so far (1 = never restarted).
+    pub incarnations: u64,
+    /// Consecutive failures counted against `maxRestarts`.
+    pub failures: u32,
+    pub max_restarts: u32,
+    /// Why the last incarnation ended, if it failed.
+    pub last_error: Option<String>,
+    /// When the service entered `state` (seconds since the Unix epoch).
+    pub since: f64,
+    /// Calls served by this service (all incarnations).
+    pub calls: u64,
+}
+
+impl ServiceStatus {
+    pub fn new(name: &str, max_restarts: u32) -> ServiceStatus {
+        ServiceStatus {
+            name: name.to_string(),
+            state: ServiceState::Starting,
+            incarnations: 0,
+            failures: 0,
+            max_restarts,
+            last_error: None,
+            since: now(),
+            calls: 0,
+        }
+    }
+}
+
+/// A snapshot of one reactive component.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ComponentStatus {
+    pub name: String,
+    pub invocations: u64,
+    pub failures: u64,
+}
+
+/// A snapshot of the whole workload.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorkloadStatus {
+    pub workload: String,
+    pub pid: u32,
+    pub updated: f64,
+    pub services: Vec<ServiceStatus>,
+    pub components: Vec<ComponentStatus>,
+}
+
+impl WorkloadStatus {
+    /// True when no service will serve calls again.
+    pub fn all_services_final(&self) -> bool {
+        self.services.iter().all(|s| s.state.is_final())
+    }
+}
+
+pub(crate) fn now() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_secs_f64()
+}
+
+impl fmt::Display for WorkloadStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "workload {} (pid {})", self.workload, self.pid)?;
+        if !self.services.is_empty() {
+            writeln!(f, "  {:<20} {:<10} {:>6} {:>9} {:>10}  {}", "SERVICE", "STATE", "RUNS", "FAILURES", "CALLS", "LAST ERROR")?;
+        }
+        for s in &self.services {
+            let since = now() - s.since;
+            writeln!(
+                f,
+                "  {:<20} {:<10} {:>6} {:>9} {:>10}  {} (for {:.1}s)",
+                s.name,
+                s.state.to_string(),
+                s.incarnations,
+                format!("{}/{}", s.failures, s.max_restarts),
+                s.calls,
+                s.last_error.as_deref().unwrap_or("-"),
+                since
+            )?;
+        }
+        if !self.components.is_empty() {
+            writeln!(f, "  {:<20} {:>12} {:>9}", "COMPONENT", "INVOCATIONS", "FAILURES")?;
+        }
+        for c in &self.components {
+            writeln!(f, "  {:<20} {:>12} {:>9}", c.name, c.invocations, c.failures)?;
+        }
+        Ok(())
+    }
+}

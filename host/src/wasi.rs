@@ -1,0 +1,129 @@
+//! The WASI side of a guest: environment variables, `wasi:config` values,
+//! deny-by-default sockets (see [`crate::net_policy`]) and stdout/stderr turned into
+//! `tracing` events tagged with the guest's name, so a workload's log is one stream.
+use crate::net_policy::NetPolicy;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tokio::io::AsyncWrite;
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::WasiCtx;
+use wasmtime_wasi_config::WasiConfigVariables;
+
+/// Everything needed to build a fresh WASI context for one guest, again and again
+/// (once per service incarnation, once per reactive invocation).
+#[derive(Clone)]
+pub struct GuestEnv {
+    pub name: Arc<str>,
+    pub env: Arc<[(String, String)]>,
+    pub config: Arc<WasiConfigVariables>,
+    pub net: Arc<NetPolicy>,
+}
+
+impl GuestEnv {
+    pub fn new(name: &str, env: Vec<(String, String)>, config: Vec<(String, String)>, net: NetPolicy) -> GuestEnv {
+        GuestEnv {
+            name: name.into(),
+            env: env.into(),
+            config: Arc::new(config.into_iter().collect()),
+            net: Arc::new(net),
+        }
+    }
+
+    /// A fresh WASI context.
+    pub fn wasi_ctx(&self) -> WasiCtx {
+        let mut b = WasiCtx::builder();
+        b.stdout(GuestLog { name: self.name.clone(), stream: "stdout" });
+        b.stderr(GuestLog { name: self.name.clone(), stream: "stderr" });
+        b.envs(&self.env);
+        if self.net.any() {
+            let net = self.net.clone();
+            let name = self.name.clone();
+            b.allow_tcp(true).allow_udp(true).allow_ip_name_lookup(true);
+            b.socket_addr_check(move |addr, usage| {
+                let ok = net.allows(addr, usage);
+                if !ok {
+                    tracing::warn!(guest = %name, %addr, ?usage, "socket use denied: not in allowedHosts");
+                }
+                Box::pin(async move { ok })
+            });
+        }
+        b.build()
+    }
+}
+
+/// A guest's stdout or stderr: complete lines become `tracing` events.
+struct GuestLog {
+    name: Arc<str>,
+    stream: &'static str,
+}
+
+impl IsTerminal for GuestLog {
+    fn is_terminal(&self) -> bool {
+        false
+    }
+}
+
+impl StdoutStream for GuestLog {
+    fn async_stream(&self) -> Box<dyn AsyncWrite + Send + Sync> {
+        Box::new(LineWriter { name: self.name.clone(), stream: self.stream, buf: Vec::new() })
+    }
+}
+
+/// Longest line kept before it is emitted anyway.
+const MAX_LINE: usize = 16 * 1024;
+
+struct LineWriter {
+    name: Arc<str>,
+    stream: &'static str,
+    buf: Vec<u8>,
+}
+
+impl LineWriter {
+    fn emit(&self, line: &[u8]) {
+        let text = String::from_utf8_lossy(line);
+        let text = text.trim_end_matches(['\r', '\n']);
+        tracing::info!(target: "guest", guest = %self.name, stream = self.stream, "{text}");
+    }
+
+    fn drain_lines(&mut self) {
+        while let Some(pos) = self.buf.iter().position(|&b| b == b'\n') {
+            let line: Vec<u8> = self.buf.drain(..=pos).collect();
+            self.emit(&line);
+        }
+        if self.buf.len() > MAX_LINE {
+            let line = std::mem::take(&mut self.buf);
+            self.emit(&line);
+        }
+    }
+}
+
+impl AsyncWrite for LineWriter {
+    fn poll_write(mut self: Pin<&mut Self>, _cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        self.buf.extend_from_slice(data);
+        self.drain_lines();
+        Poll::Ready(Ok(data.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let rest = std::mem::take(&mut self.buf);
+        if !rest.is_empty() {
+            self.emit(&rest);
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl Drop for LineWriter {
+    fn drop(&mut self) {
+        if !self.buf.is_empty() {
+            let rest = std::mem::take(&mut self.buf);
+            self.emit(&rest);
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! A running workload: its supervised services and reactive components, and the
+//! API to call them, watch them and stop them.
+use crate::assemble::{self, Assembled};
+use crate::engine::{EngineOptions, HostEngine};
+use crate::error::CallError;
+use crate::forward::ServiceHandle;
+use crate::invoke::PoolTable;
+use crate::manifest::Manifest;
+use crate::reactive::{ExportFunc, ReactivePool};
+use crate::status::{ComponentStatus, ServiceStatus, WorkloadStatus, now};
+use crate::supervisor::Supervisor;
+use anyhow::{Context as _, Result};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use wasmtime::component::Val;
+
+/// Host-level settings.
+#[derive(Debug, Clone)]
+pub struct HostOptions {
+    pub engine: EngineOptions,
+    /// How long a stopping service's in-flight calls may take to finish.
+    pub stop_grace: Duration,
+}
+
+impl Default for HostOptions {
+    fn default() -> Self {
+        HostOptions { engine: EngineOptions::default(), stop_grace: Duration::from_secs(2) }
+    }
+}
+
+struct ServiceEntry {
+    name: String,
+    handle: ServiceHandle,
+    status: watch::Receiver<ServiceStatus>,
+    served: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// A workload whose services are running (or finished).
+pub struct Workload {
+    name: String,
+    engine: Arc<HostEngine>,
+    services: Vec<ServiceEntry>,
+    pools: Arc<PoolTable>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// A reactive component's exported function, resolved once for repeated calls.
+#[derive(Clone)]
+pub struct FuncRef {
+    pool: Arc<ReactivePool>,
+    func: ExportFunc,
+}
+
+impl Workload {
+    /// Loads, links and starts a workload from a manifest file.
+    pub async fn start_file(path: impl AsRef<std::path::Path>, options: HostOptions) -> Result<Workload> {
+        let manifest = Manifest::load(path.as_ref())?;
+        Workload::start(&manifest, options).await
+    }
+
+    /// Compiles and links `manifest` (failing with every problem at once), then
+    /// starts one supervisor per service.
+    pub async fn start(manifest: &Manifest, options: HostOptions) -> Result<Workload> {
+        let engine = Arc::new(HostEngine::new(options.engine.clone())?);
+        let members = assemble::compile(&engine, manifest).await?;
+        let plan = assemble::plan(&members)?;
+        let Assembled { services, pools, .. } = assemble::assemble(&engine, members, plan, options.stop_grace).await?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut entries = Vec::new();
+        let mut tasks = Vec::new();
+        for s in services {
+            entries.push(ServiceEntry {
+                name: s.entry.name.clone(),
+                handle: s.handle,
+                status: s.status.subscribe(),
+                served: s.runner.served.clone(),
+            });
+            let sup = Supervisor {
+                backoff: s.entry.backoff(),
+                max_restarts: s.entry.max_restarts(),
+                runner: s.runner,
+                status: s.status,
+                calls: s.calls,
+                shutdown: shutdown_rx.clone(),
+            };
+            tasks.push(tokio::spawn(sup.run()));
+        }
+        Ok(Workload { name: manifest.name().to_string(), engine, services: entries, pools, shutdown, tasks })
+    }
+
+    /// Compiles and plans a manifest without running anything: what
+    /// `outrigger validate` does after the manifest itself is valid.
+    pub async fn check(manifest: &Manifest, options: HostOptions) -> Result<crate::plan::Plan> {
+        let engine = Arc::new(HostEngine::new(EngineOptions { cache: options.engine.cache, ..EngineOptions::default() })?);
+        let members = assemble::compile(&engine, manifest).await?;
+        let plan = assemble::plan(&members)?;
+        // Linking also checks WASI imports against what the host provides.
+        assemble::assemble(&engine, members, plan.clone(), options.stop_grace).await?;
+        Ok(plan)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn engine(&self) -> &Arc<HostEngine> {
+        &self.engine
+    }
+
+    fn pool(&self, component: &str) -> Result<Arc<ReactivePool>, CallError> {
+        let pools = self.pools.get().ok_or(CallError::ShuttingDown)?;
+        pools.iter().flatten().find(|p| p.name == component).cloned().ok_or_else(|| CallError::NoSuchFunction {
+            component: component.to_string(),
+            function: "(any)".into(),
+            available: format!("no reactive component of that name; components: {}", pools.iter().flatten().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+        })
+    }
+
+    /// Resolves `component`'s exported `function` (`bump`, `driver.bump` or
+    /// `outrigger:examples/driver#bump`) for repeated calls.
+    pub fn func(&self, component: &str, function: &str) -> Result<FuncRef, CallError> {
+        let pool = self.pool(component)?;
+        let func = pool.find(function)?;
+        Ok(FuncRef { pool, func })
+    }
+
+    /// Calls a reactive component's export in a fresh instance.
+    pub async fn invoke(&self, component: &str, function: &str, params: &[Val]) -> Result<Vec<Val>, CallError> {
+        let f = self.func(component, function)?;
+        f.call(params).await
+    }
+
+    /// A handle to call a service's exports directly (benchmarks, embedding).
+    pub fn service(&self, name: &str) -> Option<&ServiceHandle> {
+        self.services.iter().find(|s| s.name == name).map(|s| &s.handle)
+    }
+
+    /// A snapshot of every service and component.
+    pub fn status(&self) -> WorkloadStatus {
+        let services = self
+            .services
+            .iter()
+            .map(|s| {
+                let mut st = s.status.borrow().clone();
+                st.calls = s.served.load(Ordering::Relaxed);
+                st
+            })
+            .collect();
+        let components = self
+            .pools
+            .get()
+            .map(|pools| {
+                pools
+                    .iter()
+                    .flatten()
+                    .map(|p| ComponentStatus {
+                        name: p.name.clone(),
+                        invocations: p.invocations.load(Ordering::Relaxed),
+                        failures: p.failures.load(Ordering::Relaxed),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        WorkloadStatus { workload: self.name.clone(), pid: std::process::id(), updated: now(), services, components }
+    }
+
+    /// A receiver that sees every state change of one service.
+    pub fn watch_service(&self, name: &str) -> Option<watch::Receiver<ServiceStatus>> {
+        self.services.iter().find(|s| s.name == name).map(|s| s.status.clone())
+    }
+
+    /// Waits until service `name` satisfies `pred`, up to `timeout`.
+    pub async fn wait_for_service(&self, name: &str, timeout: Duration, pred: impl FnMut(&ServiceStatus) -> bool) -> Result<ServiceStatus> {
+        let mut rx = self.watch_service(name).with_context(|| format!("no service named `{name}`"))?;
+        let r = tokio::time::timeout(timeout, async { rx.wait_for(pred).await.map(|s| s.clone()) }).await;
+        match r {
+            Ok(Ok(s)) => Ok(s),
+            Ok(Err(_)) => anyhow::bail!("service `{name}` supervisor ended"),
+            Err(_) => anyhow::bail!("service `{name}` did not reach the expected state within {timeout:?}; it is {:?}", rx.borrow().clone()),
+        }
+    }
+
+    /// Waits until every service is RUNNING (or has already finished).
+    pub async fn wait_running(&self, timeout: Duration) -> Result<()> {
+        for s in &self.services {
+            self.wait_for_service(&s.name, timeout, |st| st.state == crate::ServiceState::Running || st.state.is_final()).await?;
+        }
+        Ok(())
+    }
+
+    /// Stops every service (in-flight calls get the grace period), waits for the
+    /// supervisors to finish and returns the final status.
+    pub async fn shutdown(mut self) -> WorkloadStatus {
+        self.stop().await;
+        self.status()
+    }
+
+    async fn stop(&mut self) {
+        let _ = self.shutdown.send(true);
+        for t in self.tasks.drain(..) {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for Workload {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+impl FuncRef {
+    /// Calls the function in a fresh instance.
+    pub async fn call(&self, params: &[Val]) -> Result<Vec<Val>, CallError> {
+        if params.len() != self.func.params {
+            return Err(CallError::BadArguments {
+                component: self.pool.name.clone(),
+                message: format!("`{}` takes {} argument(s), {} given", self.func.name, self.func.params, params.len()),
+            });
+        }
+        self.pool.invoke(&self.func.index, params, self.func.results).await
+    }
+
+    /// The function's type, for parsing arguments and printing results.
+    pub fn ty(&self) -> &wasmtime::component::types::ComponentFunc {
+        &self.func.ty
+    }
+
+    pub fn name(&self) -> &str {
+        &self.func.name
+    }
+
+    pub fn pool(&self) -> &ReactivePool {
+        &self.pool
+    }
+}
