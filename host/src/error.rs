@@ -30,9 +30,17 @@ pub enum CallError {
     ShuttingDown,
 }
 
-/// The message of a wasmtime error with its whole cause chain, on one line.
+/// The message of a wasmtime error with its whole cause chain, on one line. The wasm
+/// backtrace wasmtime attaches to traps is left out (it is in the debug log).
 pub(crate) fn chain(e: &wasmtime::Error) -> String {
-    let parts: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+    if e.downcast_ref::<wasmtime::WasmBacktrace>().is_some() {
+        tracing::debug!("{e:?}");
+    }
+    let parts: Vec<String> = e
+        .chain()
+        .map(|c| c.to_string())
+        .filter(|p| !p.starts_with("error while executing at wasm backtrace"))
+        .collect();
     let mut out: Vec<String> = Vec::new();
     for p in parts {
         if !out.iter().any(|o| o.contains(&p)) {

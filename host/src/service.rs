@@ -110,13 +110,18 @@ impl ServiceRunner {
         let funcs: Vec<Func> = self.exports.iter().map(|i| instance.get_func(&mut store, i).expect("checked when the runner was built")).collect();
         running();
         let served = &self.served;
+        // Reply slots of calls in flight. Kept outside `run_concurrent`: if the event
+        // loop itself fails (a trap in any task), its closure is dropped, and these
+        // callers must still hear why, at once.
+        let mut pending: HashMap<u64, oneshot::Sender<Result<Vec<Val>, CallError>>> = HashMap::new();
+        let pending_ref = &mut pending;
         let outcome = store
             .run_concurrent(async |acc| {
                 let mut run_task = pin!(async {
                     let mut out = vec![Val::Bool(false)];
                     run.call_concurrent(acc, &[], &mut out).await.map(|()| out)
                 });
-                let mut pending: HashMap<u64, oneshot::Sender<Result<Vec<Val>, CallError>>> = HashMap::new();
+                let pending = pending_ref;
                 let mut inflight = FuturesUnordered::new();
                 let mut next_id = 0u64;
                 let exit = loop {
@@ -171,21 +176,22 @@ impl ServiceRunner {
                         }
                     }
                 }
-                let reason = match &exit {
-                    Exit::Failed(why) => why.clone(),
-                    Exit::Completed => "its `run` returned before the call finished".to_string(),
-                    Exit::Shutdown => "the service was stopped".to_string(),
-                };
-                for (_, tx) in pending.drain() {
-                    let _ = tx.send(Err(CallError::ServiceDied { service: self.name.clone(), reason: reason.clone() }));
-                }
                 exit
             })
             .await;
-        match outcome {
+        let exit = match outcome {
             Ok(exit) => exit,
-            Err(e) => Exit::Failed(chain(&e)),
+            Err(e) => Exit::Failed(format!("trapped: {}", chain(&e))),
+        };
+        let reason = match &exit {
+            Exit::Failed(why) => why.clone(),
+            Exit::Completed => "its `run` returned before the call finished".to_string(),
+            Exit::Shutdown => "the service was stopped".to_string(),
+        };
+        for (_, tx) in pending.drain() {
+            let _ = tx.send(Err(CallError::ServiceDied { service: self.name.clone(), reason: reason.clone() }));
         }
+        exit
     }
 }
 

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Makes a fresh machine ready and builds everything: the wasm32-wasip2 toolchain for
+# guest components, the guest components themselves (services/, components/ ->
+# target/wasm/*.wasm) and the host (target/release/outrigger). Idempotent: a second
+# run only rebuilds what changed.
+#
+# Toolchain: first the normal route, `rustup target add wasm32-wasip2`. Where rustup
+# cannot download, scripts/wasm-toolchain-debian.sh installs the registries-only route
+# (Debian rustc-web + build-std + wasi-libc + wasm-component-ld) and build-guests.sh
+# uses it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { echo "[setup] $*" >&2; }
+
+command -v cargo >/dev/null || { log "cargo is missing: install Rust with rustup (https://rustup.rs)"; exit 1; }
+
+if rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
+  log "wasm32-wasip2 target: installed"
+elif rustup target add wasm32-wasip2; then
+  log "wasm32-wasip2 target: added with rustup"
+elif [ -x /opt/outrigger-wasm/bin/wasm-cargo ]; then
+  log "wasm32-wasip2 target: using /opt/outrigger-wasm (Debian route)"
+else
+  log "rustup could not add wasm32-wasip2; installing the Debian registries-only toolchain"
+  bash scripts/wasm-toolchain-debian.sh
+fi
+
+bash scripts/build-guests.sh
+log "building the host (release)"
+cargo build --release --locked -p outrigger
+log "ready: $(pwd)/target/release/outrigger"
