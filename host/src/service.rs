@@ -11,7 +11,7 @@ use crate::forward::ServiceCall;
 use crate::reactive::export_index;
 use crate::wasi::GuestEnv;
 use futures::stream::{FuturesUnordered, StreamExt};
-use std::collections::HashMap;
+use slab::Slab;
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -113,62 +113,69 @@ impl ServiceRunner {
         // Reply slots of calls in flight. Kept outside `run_concurrent`: if the event
         // loop itself fails (a trap in any task), its closure is dropped, and these
         // callers must still hear why, at once.
-        let mut pending: HashMap<u64, oneshot::Sender<Result<Vec<Val>, CallError>>> = HashMap::new();
-        let pending_ref = &mut pending;
+        let mut replies: Slab<oneshot::Sender<Result<Vec<Val>, CallError>>> = Slab::new();
+        let replies_ref = &mut replies;
         let outcome = store
             .run_concurrent(async |acc| {
+                let replies = replies_ref;
                 let mut run_task = pin!(async {
                     let mut out = vec![Val::Bool(false)];
                     run.call_concurrent(acc, &[], &mut out).await.map(|()| out)
                 });
-                let pending = pending_ref;
+                // Each forwarded call: one more task of this instance.
+                let serve = |key: usize, func: Func, params: Vec<Val>, n: usize| async move {
+                    let mut out = vec![Val::Bool(false); n];
+                    let r = func.call_concurrent(acc, &params, &mut out).await;
+                    (key, r.map(|()| out))
+                };
                 let mut inflight = FuturesUnordered::new();
-                let mut next_id = 0u64;
+                let mut stop = pin!(shutdown.changed());
                 let exit = loop {
                     tokio::select! {
                         biased;
-                        _ = shutdown.changed() => break Exit::Shutdown,
+                        _ = &mut stop => break Exit::Shutdown,
                         r = &mut run_task => break run_exit(r),
-                        Some((id, r)) = inflight.next(), if !inflight.is_empty() => {
-                            let r: wasmtime::Result<Vec<Val>> = r;
-                            let reply = pending.remove(&id);
+                        Some((key, r)) = inflight.next(), if !inflight.is_empty() => {
+                            let tx = replies.remove(key);
                             match r {
                                 Ok(values) => {
                                     served.fetch_add(1, Ordering::Relaxed);
-                                    if let Some(tx) = reply { let _ = tx.send(Ok(values)); }
+                                    let _ = tx.send(Ok(values));
                                 }
                                 Err(e) => {
                                     let why = format!("trapped while serving a call: {}", chain(&e));
-                                    if let Some(tx) = reply {
-                                        let _ = tx.send(Err(CallError::ServiceDied { service: self.name.clone(), reason: why.clone() }));
-                                    }
+                                    let _ = tx.send(Err(CallError::ServiceDied { service: self.name.clone(), reason: why.clone() }));
                                     break Exit::Failed(why);
                                 }
                             }
                         }
                         call = calls.recv(), if inflight.len() < self.max_in_flight => {
-                            let Some(call) = call else { break Exit::Shutdown };
-                            let id = next_id;
-                            next_id += 1;
-                            pending.insert(id, call.reply);
-                            let (func, params, n) = (funcs[call.target], call.params, call.results);
-                            inflight.push(async move {
-                                let mut out = vec![Val::Bool(false); n];
-                                let r = func.call_concurrent(acc, &params, &mut out).await;
-                                (id, r.map(|()| out))
-                            });
+                            let Some(mut call) = call else { break Exit::Shutdown };
+                            // Start this call and whatever else is queued (up to the
+                            // limit) without another round through `select!`.
+                            loop {
+                                let key = replies.insert(call.reply);
+                                inflight.push(serve(key, funcs[call.target], call.params, call.results));
+                                if inflight.len() >= self.max_in_flight {
+                                    break;
+                                }
+                                match calls.try_recv() {
+                                    Ok(next) => call = next,
+                                    Err(_) => break,
+                                }
+                            }
                         }
                     }
                 };
                 if exit == Exit::Shutdown && !inflight.is_empty() {
                     stopping();
-                    let grace = tokio::time::sleep(self.grace);
-                    let mut grace = pin!(grace);
+                    let mut grace = pin!(tokio::time::sleep(self.grace));
                     while !inflight.is_empty() {
                         tokio::select! {
                             _ = &mut grace => break,
-                            Some((id, r)) = inflight.next() => {
-                                if let (Some(tx), Ok(values)) = (pending.remove(&id), r) {
+                            Some((key, r)) = inflight.next() => {
+                                let tx = replies.remove(key);
+                                if let Ok(values) = r {
                                     served.fetch_add(1, Ordering::Relaxed);
                                     let _ = tx.send(Ok(values));
                                 }
@@ -188,7 +195,7 @@ impl ServiceRunner {
             Exit::Completed => "its `run` returned before the call finished".to_string(),
             Exit::Shutdown => "the service was stopped".to_string(),
         };
-        for (_, tx) in pending.drain() {
+        for tx in replies.drain() {
             let _ = tx.send(Err(CallError::ServiceDied { service: self.name.clone(), reason: reason.clone() }));
         }
         exit

@@ -44,6 +44,8 @@ pub struct Workload {
     engine: Arc<HostEngine>,
     services: Vec<ServiceEntry>,
     pools: Arc<PoolTable>,
+    /// Per member: the exported functions other members call (the plan's export tables).
+    exports: Vec<(String, Vec<crate::plan::ExportRef>)>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -68,7 +70,9 @@ impl Workload {
         let engine = Arc::new(HostEngine::new(options.engine.clone())?);
         let members = assemble::compile(&engine, manifest).await?;
         let plan = assemble::plan(&members)?;
-        let Assembled { services, pools, .. } = assemble::assemble(&engine, members, plan, options.stop_grace).await?;
+        let member_names: Vec<String> = members.iter().map(|m| m.entry.name.clone()).collect();
+        let exports = member_names.into_iter().zip(plan.exports.iter().cloned()).collect();
+        let Assembled { services, pools } = assemble::assemble(&engine, members, plan, options.stop_grace).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut entries = Vec::new();
         let mut tasks = Vec::new();
@@ -89,7 +93,7 @@ impl Workload {
             };
             tasks.push(tokio::spawn(sup.run()));
         }
-        Ok(Workload { name: manifest.name().to_string(), engine, services: entries, pools, shutdown, tasks })
+        Ok(Workload { name: manifest.name().to_string(), engine, services: entries, pools, exports, shutdown, tasks })
     }
 
     /// Compiles and plans a manifest without running anything: what
@@ -137,6 +141,14 @@ impl Workload {
     /// A handle to call a service's exports directly (benchmarks, embedding).
     pub fn service(&self, name: &str) -> Option<&ServiceHandle> {
         self.services.iter().find(|s| s.name == name).map(|s| &s.handle)
+    }
+
+    /// The `target` to pass to [`ServiceHandle::call`] for a service's exported
+    /// function. Only functions some member imports are callable (others are not
+    /// looked up when the service starts).
+    pub fn service_target(&self, service: &str, interface: &str, function: &str) -> Option<usize> {
+        let (_, table) = self.exports.iter().find(|(n, _)| n == service)?;
+        table.iter().position(|r| crate::inspect::names_compatible(&r.interface, interface) && r.function == function)
     }
 
     /// A snapshot of every service and component.

@@ -1,0 +1,204 @@
+//! Benchmark: component -> service forwarding and reactive instantiation.
+//!
+//! Run with `cargo bench -p outrigger --bench forwarding` (after scripts/build-guests.sh).
+//! It reports, in one run and for both tokio runtimes:
+//! * forwarded calls (`counter.incr`) through a service's call queue from 1, 8 and 32
+//!   concurrent callers: calls/s, p50, p99;
+//! * the same calls made from inside the service's own store (`call_concurrent` on the
+//!   instance, no queue, no other store): the ceiling forwarding is measured against;
+//! * the whole path from real reactive guests (`client.bump(n)`: guest loop ->
+//!   sync import -> host -> service queue -> async export);
+//! * a reactive invocation: instantiate from the pooling allocator + call + drop.
+//!
+//! Numbers go to stdout as Markdown; benches/README.md holds a recorded run.
+use outrigger::ctx::Ctx;
+use outrigger::engine::EngineOptions;
+use outrigger::reactive::export_index;
+use outrigger::wasi::GuestEnv;
+use outrigger::{HostEngine, HostOptions, Manifest, Val, Workload};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use wasmtime::Store;
+
+const MANIFEST: &str = r#"
+metadata: { name: bench }
+spec:
+  services:
+    - name: counter
+      component: counter_service.wasm
+      env: { TICK_MS: 10 }
+      calls: { maxInFlight: 4096, queue: 4096 }
+  components:
+    - name: client
+      component: counter_client.wasm
+      limits: { timeout: 60s }
+    - name: upper
+      component: upper.wasm
+"#;
+
+fn wasm_dir() -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm");
+    assert!(d.join("counter_service.wasm").exists(), "run scripts/build-guests.sh first");
+    d.canonicalize().unwrap()
+}
+
+/// Latency samples in nanoseconds, and the wall time they took.
+struct Run {
+    samples: Vec<u64>,
+    wall: Duration,
+}
+
+impl Run {
+    fn row(&mut self, label: &str, ceiling: Option<f64>) -> f64 {
+        self.samples.sort_unstable();
+        let pct = |p: f64| self.samples[((self.samples.len() - 1) as f64 * p) as usize] as f64 / 1000.0;
+        let rate = self.samples.len() as f64 / self.wall.as_secs_f64();
+        let share = ceiling.map(|c| format!("{:.0} %", 100.0 * rate / c)).unwrap_or_else(|| "-".into());
+        println!("| {label} | {:.0} | {:.2} | {:.2} | {share} |", rate, pct(0.5), pct(0.99));
+        rate
+    }
+}
+
+/// `callers` tasks each make `per` calls of `f`, timing each call.
+async fn drive<F, Fut>(callers: usize, per: usize, f: F) -> Run
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let t0 = Instant::now();
+    let tasks: Vec<_> = (0..callers)
+        .map(|_| {
+            let f = f.clone();
+            tokio::spawn(async move {
+                let mut s = Vec::with_capacity(per);
+                for _ in 0..per {
+                    let t = Instant::now();
+                    f().await;
+                    s.push(t.elapsed().as_nanos() as u64);
+                }
+                s
+            })
+        })
+        .collect();
+    let mut samples = Vec::new();
+    for t in tasks {
+        samples.extend(t.await.unwrap());
+    }
+    Run { samples, wall: t0.elapsed() }
+}
+
+/// The ceiling: `incr` called with `call_concurrent` from inside the service's own
+/// store while its `run` is running, `callers` calls in flight at a time.
+async fn in_store(engine: &HostEngine, callers: usize, per: usize) -> Run {
+    let component = engine.load_component(&wasm_dir().join("counter_service.wasm")).unwrap();
+    let linker = engine.base_linker().unwrap();
+    let env = GuestEnv::new("ceiling", vec![("TICK_MS".into(), "10".into())], vec![], Default::default());
+    let mut store = Store::new(&engine.engine, Ctx::new(env.wasi_ctx(), env.config.clone(), 1 << 30));
+    store.epoch_deadline_async_yield_and_update(engine.ticks(Duration::from_millis(10)));
+    let instance = linker.instantiate_async(&mut store, &component).await.unwrap();
+    let run = instance.get_func(&mut store, export_index(&component, Some("wasi:cli/run@0.3.2"), "run").unwrap()).unwrap();
+    let incr = instance.get_func(&mut store, export_index(&component, Some("outrigger:examples/counter@0.1.0"), "incr").unwrap()).unwrap();
+    store
+        .run_concurrent(async |acc| {
+            let run_task = async {
+                let mut out = vec![Val::Bool(false)];
+                let _ = run.call_concurrent(acc, &[], &mut out).await;
+            };
+            let bench = async {
+                let t0 = Instant::now();
+                let lanes = (0..callers).map(|_| async {
+                    let mut s = Vec::with_capacity(per);
+                    let mut out = vec![Val::U64(0)];
+                    for _ in 0..per {
+                        let t = Instant::now();
+                        incr.call_concurrent(acc, &[Val::U64(1)], &mut out).await.unwrap();
+                        s.push(t.elapsed().as_nanos() as u64);
+                    }
+                    s
+                });
+                let samples = futures::future::join_all(lanes).await.concat();
+                Run { samples, wall: t0.elapsed() }
+            };
+            futures::pin_mut!(run_task, bench);
+            match futures::future::select(run_task, bench).await {
+                futures::future::Either::Right((r, _)) => r,
+                futures::future::Either::Left(_) => panic!("run ended"),
+            }
+        })
+        .await
+        .unwrap()
+}
+
+async fn suite(runtime: &str) {
+    let dir = wasm_dir();
+    let manifest = Manifest::parse(MANIFEST, &dir.join("bench.yaml")).unwrap();
+    let opts = HostOptions { engine: EngineOptions { max_instances: 256, ..EngineOptions::default() }, ..HostOptions::default() };
+    let w = Workload::start(&manifest, opts.clone()).await.unwrap();
+    w.wait_running(Duration::from_secs(10)).await.unwrap();
+    let svc = w.service("counter").unwrap().clone();
+    let incr = w.service_target("counter", "outrigger:examples/counter@0.1.0", "incr").unwrap();
+    let engine = HostEngine::new(opts.engine.clone()).unwrap();
+
+    println!("\n### tokio {runtime}\n");
+    println!("| scenario | calls/s | p50 µs | p99 µs | of in-store |");
+    println!("|---|---:|---:|---:|---:|");
+    for (callers, per) in [(1usize, 200_000usize), (8, 25_000), (32, 6_000)] {
+        let ceiling = in_store(&engine, callers, per).await.row(&format!("in-store `incr`, {callers} in flight (ceiling)"), None);
+        let s = svc.clone();
+        let mut run = drive(callers, per, move || {
+            let s = s.clone();
+            async move {
+                s.call(incr, vec![Val::U64(1)], 1).await.unwrap();
+            }
+        })
+        .await;
+        run.row(&format!("forwarded `incr`, {callers} caller(s)"), Some(ceiling));
+    }
+    // The whole path from real guests: each caller is one reactive instance looping
+    // over its sync `counter.incr` import; latency here is per bump(n) call / n.
+    for (callers, n) in [(1usize, 200_000u32), (8, 25_000)] {
+        let bump = w.func("client", "bump").unwrap();
+        let t0 = Instant::now();
+        let tasks: Vec<_> = (0..callers)
+            .map(|_| {
+                let bump = bump.clone();
+                tokio::spawn(async move { bump.call(&[Val::U32(n)]).await.unwrap() })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        let wall = t0.elapsed();
+        let total = callers as f64 * n as f64;
+        println!(
+            "| guest -> service `bump({n})`, {callers} reactive caller(s) | {:.0} | {:.2} (mean) | - | - |",
+            total / wall.as_secs_f64(),
+            wall.as_secs_f64() * 1e6 * callers as f64 / total
+        );
+    }
+    let upper = w.func("upper", "apply").unwrap();
+    let arg = [Val::String("hi".into())];
+    for callers in [1usize, 2] {
+        let (u, a) = (upper.clone(), arg.clone());
+        let mut run = drive(callers, 20_000, move || {
+            let (u, a) = (u.clone(), a.clone());
+            async move {
+                u.call(&a).await.unwrap();
+            }
+        })
+        .await;
+        run.row(&format!("reactive instantiate + call + drop (`upper.apply`), {callers} caller(s)"), None);
+    }
+    w.shutdown().await;
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; nothing to parse.
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    println!("## outrigger forwarding benchmark\n\nmachine: {} CPU(s), {}", cpus, std::env::consts::ARCH);
+    let current = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    current.block_on(suite("current_thread"));
+    drop(current);
+    let multi = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    multi.block_on(suite("multi_thread (2 workers)"));
+}
