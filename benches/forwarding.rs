@@ -94,7 +94,7 @@ async fn in_store(engine: &HostEngine, callers: usize, per: usize) -> Run {
     let linker = engine.base_linker().unwrap();
     let env = GuestEnv::new("ceiling", vec![("TICK_MS".into(), "10".into())], vec![], Default::default());
     let mut store = Store::new(&engine.engine, Ctx::new(env.wasi_ctx(), env.config.clone(), 1 << 30));
-    store.epoch_deadline_async_yield_and_update(engine.ticks(Duration::from_millis(10)));
+    outrigger::service::yield_periodically(&mut store, engine.ticks(Duration::from_millis(10)));
     let instance = linker.instantiate_async(&mut store, &component).await.unwrap();
     let run = instance.get_func(&mut store, export_index(&component, Some("wasi:cli/run@0.3.2"), "run").unwrap()).unwrap();
     let incr = instance.get_func(&mut store, export_index(&component, Some("outrigger:examples/counter@0.1.0"), "incr").unwrap()).unwrap();

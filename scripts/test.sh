@@ -6,4 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/check-wit.sh
-cargo test --release --locked -p outrigger
+if cargo nextest --version >/dev/null 2>&1; then
+  # nextest runs each test in its own process and kills any that hangs (.config/nextest.toml).
+  cargo nextest run --release --locked -p outrigger
+else
+  cargo test --release --locked -p outrigger
+fi

@@ -41,8 +41,14 @@ impl Default for EngineOptions {
 pub struct HostEngine {
     pub engine: Engine,
     pub options: EngineOptions,
+    /// Reactive invocations alive at once. Callers beyond it wait for a free
+    /// instance slot instead of failing; a few slots stay free for services.
+    pub instance_permits: Arc<tokio::sync::Semaphore>,
     stop: Arc<AtomicBool>,
 }
+
+/// Pool slots kept for service incarnations (never taken by reactive calls).
+const SERVICE_SLOTS: u32 = 8;
 
 impl HostEngine {
     pub fn new(options: EngineOptions) -> Result<HostEngine> {
@@ -89,7 +95,8 @@ impl HostEngine {
                 }
             })
             .context("starting the epoch thread")?;
-        Ok(HostEngine { engine, options, stop })
+        let permits = Arc::new(tokio::sync::Semaphore::new((n - SERVICE_SLOTS) as usize));
+        Ok(HostEngine { engine, options, instance_permits: permits, stop })
     }
 
     /// Epoch ticks that cover `d` (at least one).

@@ -130,6 +130,8 @@ impl ReactivePool {
     }
 
     async fn invoke_inner(&self, export: &ComponentExportIndex, params: &[Val], results: usize) -> Result<Vec<Val>, CallError> {
+        // Wait for a free instance slot (the time limit does not run while waiting).
+        let _permit = self.engine.instance_permits.acquire().await.map_err(|_| CallError::ShuttingDown)?;
         let ctx = Ctx::new(self.env.wasi_ctx(), self.env.config.clone(), self.memory);
         let mut store = Store::new(&self.engine.engine, ctx);
         store.limiter(|c| &mut c.limiter);

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
-use wasmtime::Store;
+use wasmtime::{Store, UpdateDeadline};
 use wasmtime::component::{ComponentExportIndex, Func, InstancePre, Val};
 
 /// How an incarnation ended.
@@ -101,7 +101,7 @@ impl ServiceRunner {
         let ctx = Ctx::new(self.env.wasi_ctx(), self.env.config.clone(), self.memory);
         let mut store = Store::new(&self.engine.engine, ctx);
         store.limiter(|c| &mut c.limiter);
-        store.epoch_deadline_async_yield_and_update(self.engine.ticks(YIELD_EVERY));
+        yield_periodically(&mut store, self.engine.ticks(YIELD_EVERY));
         let instance = match self.pre.instantiate_async(&mut store).await {
             Ok(i) => i,
             Err(e) => return Exit::Failed(format!("instantiation failed: {}", chain(&e))),
@@ -115,7 +115,18 @@ impl ServiceRunner {
         // callers must still hear why, at once.
         let mut replies: Slab<oneshot::Sender<Result<Vec<Val>, CallError>>> = Slab::new();
         let replies_ref = &mut replies;
-        let outcome = store
+        // While a guest computes without awaiting, wasmtime keeps resuming it and does
+        // not poll the closure below, so a stop request could go unseen. This watch
+        // gives up on the whole event loop once the grace period is over.
+        let mut stop_watch = shutdown.clone();
+        let grace = self.grace;
+        let forced_stop = async move {
+            if !*stop_watch.borrow_and_update() {
+                let _ = stop_watch.changed().await;
+            }
+            tokio::time::sleep(grace + Duration::from_millis(500)).await;
+        };
+        let event_loop = store
             .run_concurrent(async |acc| {
                 let replies = replies_ref;
                 let mut run_task = pin!(async {
@@ -184,8 +195,14 @@ impl ServiceRunner {
                     }
                 }
                 exit
-            })
-            .await;
+            });
+        let outcome = tokio::select! {
+            r = event_loop => r,
+            _ = forced_stop => {
+                tracing::warn!(service = %self.name, "the service did not stop within its grace period (busy computing?); dropping it");
+                Ok(Exit::Shutdown)
+            }
+        };
         let exit = match outcome {
             Ok(exit) => exit,
             Err(e) => Exit::Failed(format!("trapped: {}", chain(&e))),
@@ -200,6 +217,15 @@ impl ServiceRunner {
         }
         exit
     }
+}
+
+/// Makes a guest that computes without awaiting hand its thread back to tokio every
+/// `ticks` epochs. wasmtime's own `epoch_deadline_async_yield_and_update` does not
+/// help inside `run_concurrent` (its yield is resumed by the store's event loop
+/// within the same poll), so the yield goes through tokio's scheduler instead.
+pub fn yield_periodically(store: &mut Store<Ctx>, ticks: u64) {
+    store.set_epoch_deadline(ticks);
+    store.epoch_deadline_callback(move |_| Ok(UpdateDeadline::YieldCustom(ticks, Box::pin(tokio::task::yield_now()))));
 }
 
 /// Reads `run`'s outcome: `Ok(())` -> COMPLETED, `Err(())` or a trap -> failed.

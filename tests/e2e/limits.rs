@@ -119,3 +119,48 @@ async fn sockets_are_denied_unless_allowed() {
     w.shutdown().await;
     assert_eq!(server.join().unwrap(), vec!["hello\n".to_string()]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_of_invocations_waits_for_free_instance_slots() {
+    // 40 instance slots (8 kept for services) and 150 concurrent invocations: callers
+    // beyond the pool wait for a slot instead of failing.
+    let m = crate::common::TestManifest::new(&chaos(""));
+    let opts = outrigger::HostOptions {
+        engine: outrigger::EngineOptions { max_instances: 40, ..Default::default() },
+        ..crate::common::options()
+    };
+    let w = outrigger::Workload::start(&m.load(), opts).await.unwrap();
+    let f = w.func("chaos", "allocate").unwrap();
+    let calls: Vec<_> = (0..150).map(|_| f.clone()).map(|f| tokio::spawn(async move { f.call(&[Val::U32(1)]).await })).collect();
+    for c in calls {
+        assert_eq!(c.await.unwrap().unwrap(), vec![Val::U64(1 << 20)]);
+    }
+    w.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_stuck_in_a_loop_does_not_freeze_the_host() {
+    // The spinning service never awaits; epoch interruption makes it yield, so other
+    // work goes on and the workload still stops promptly.
+    let yaml = r#"
+metadata: { name: spin-test }
+spec:
+  services:
+    - name: spinner
+      component: "{wasm}/crasher_service.wasm"
+      env: { AFTER_MS: 0, MODE: spin }
+  components:
+    - name: upper
+      component: "{wasm}/upper.wasm"
+"#;
+    let (w, _m) = start(yaml).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for _ in 0..20 {
+        let r = w.invoke("upper", "apply", &[Val::String("ok".into())]).await.unwrap();
+        assert_eq!(r, vec![Val::String("OK".into())]);
+    }
+    let t = Instant::now();
+    let st = w.shutdown().await;
+    assert_eq!(st.services[0].state, outrigger::ServiceState::Stopped);
+    assert!(t.elapsed() < Duration::from_secs(5), "stop took {:?}", t.elapsed());
+}

@@ -2,7 +2,8 @@
 //!
 //! `run` waits `AFTER_MS` milliseconds (default 200), then, by `MODE`:
 //! `trap` (default) panics, which is a wasm trap; `error` returns `Err`;
-//! `exit` returns `Ok` (the service is COMPLETED, not restarted).
+//! `exit` returns `Ok` (the service is COMPLETED, not restarted); `spin` computes
+//! forever without awaiting (the host must stay responsive and able to stop it).
 struct Run;
 
 impl wasip3::exports::cli::run::Guest for Run {
@@ -14,6 +15,12 @@ impl wasip3::exports::cli::run::Guest for Run {
         match mode.as_str() {
             "error" => Err(()),
             "exit" => Ok(()),
+            "spin" => {
+                let mut x: u64 = 0;
+                loop {
+                    x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
+                }
+            }
             _ => panic!("crasher: crashing on purpose"),
         }
     }
