@@ -96,8 +96,11 @@ async fn in_store(engine: &HostEngine, callers: usize, per: usize) -> Run {
     let mut store = Store::new(&engine.engine, Ctx::new(env.wasi_ctx(), env.config.clone(), 1 << 30));
     outrigger::service::yield_periodically(&mut store, engine.ticks(Duration::from_millis(10)));
     let instance = linker.instantiate_async(&mut store, &component).await.unwrap();
-    let run = instance.get_func(&mut store, export_index(&component, Some("wasi:cli/run@0.3.2"), "run").unwrap()).unwrap();
-    let incr = instance.get_func(&mut store, export_index(&component, Some("outrigger:examples/counter@0.1.0"), "incr").unwrap()).unwrap();
+    let run =
+        instance.get_func(&mut store, export_index(&component, Some("wasi:cli/run@0.3.2"), "run").unwrap()).unwrap();
+    let incr = instance
+        .get_func(&mut store, export_index(&component, Some("outrigger:examples/counter@0.1.0"), "incr").unwrap())
+        .unwrap();
     store
         .run_concurrent(async |acc| {
             let run_task = async {
@@ -132,7 +135,10 @@ async fn in_store(engine: &HostEngine, callers: usize, per: usize) -> Run {
 async fn suite(runtime: &str) {
     let dir = wasm_dir();
     let manifest = Manifest::parse(MANIFEST, &dir.join("bench.yaml")).unwrap();
-    let opts = HostOptions { engine: EngineOptions { max_instances: 256, ..EngineOptions::default() }, ..HostOptions::default() };
+    let opts = HostOptions {
+        engine: EngineOptions { max_instances: 256, ..EngineOptions::default() },
+        ..HostOptions::default()
+    };
     let w = Workload::start(&manifest, opts.clone()).await.unwrap();
     w.wait_running(Duration::from_secs(10)).await.unwrap();
     let svc = w.service("counter").unwrap().clone();
@@ -143,7 +149,8 @@ async fn suite(runtime: &str) {
     println!("| scenario | calls/s | p50 µs | p99 µs | of in-store |");
     println!("|---|---:|---:|---:|---:|");
     for (callers, per) in [(1usize, 200_000usize), (8, 25_000), (32, 6_000)] {
-        let ceiling = in_store(&engine, callers, per).await.row(&format!("in-store `incr`, {callers} in flight (ceiling)"), None);
+        let ceiling =
+            in_store(&engine, callers, per).await.row(&format!("in-store `incr`, {callers} in flight (ceiling)"), None);
         let s = svc.clone();
         let mut run = drive(callers, per, move || {
             let s = s.clone();

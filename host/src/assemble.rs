@@ -31,7 +31,12 @@ pub(crate) struct Compiled {
 
 /// Compiles every member (in parallel) and checks its kind. Errors name the member.
 pub(crate) async fn compile(engine: &Arc<HostEngine>, manifest: &Manifest) -> Result<Vec<Compiled>> {
-    let entries = manifest.spec.services.iter().map(|e| (e, Role::Service)).chain(manifest.spec.components.iter().map(|e| (e, Role::Component)));
+    let entries = manifest
+        .spec
+        .services
+        .iter()
+        .map(|e| (e, Role::Service))
+        .chain(manifest.spec.components.iter().map(|e| (e, Role::Component)));
     let mut jobs = Vec::new();
     for (entry, role) in entries {
         let (engine, entry, path) = (engine.clone(), entry.clone(), manifest.resolve(&entry.component));
@@ -70,7 +75,10 @@ pub(crate) async fn compile(engine: &Arc<HostEngine>, manifest: &Manifest) -> Re
 
 /// Plans the links between compiled members.
 pub(crate) fn plan(members: &[Compiled]) -> Result<Plan, crate::plan::PlanError> {
-    let view: Vec<Member<'_>> = members.iter().map(|m| Member { name: &m.entry.name, role: m.role, info: &m.info, links: &m.entry.links }).collect();
+    let view: Vec<Member<'_>> = members
+        .iter()
+        .map(|m| Member { name: &m.entry.name, role: m.role, info: &m.info, links: &m.entry.links })
+        .collect();
     Plan::build(&view)
 }
 
@@ -91,7 +99,12 @@ pub(crate) struct Assembled {
 }
 
 /// Builds linkers, handles, pools and runners for a planned workload.
-pub(crate) async fn assemble(engine: &Arc<HostEngine>, members: Vec<Compiled>, plan: Plan, grace: Duration) -> Result<Assembled> {
+pub(crate) async fn assemble(
+    engine: &Arc<HostEngine>,
+    members: Vec<Compiled>,
+    plan: Plan,
+    grace: Duration,
+) -> Result<Assembled> {
     // Service handles first: linkers of any member may forward to them.
     let mut handles = Vec::new();
     let mut receivers = Vec::new();
@@ -117,13 +130,16 @@ pub(crate) async fn assemble(engine: &Arc<HostEngine>, members: Vec<Compiled>, p
                 Some(h) => Arc::new(h.clone()),
                 None => Arc::new(ComponentCallee { table: Arc::downgrade(&pools), member: link.provider }),
             };
-            define_import(&mut linker, link, callee).with_context(|| format!("linking `{}` into {} `{}`", link.import, m.role, m.entry.name))?;
+            define_import(&mut linker, link, callee)
+                .with_context(|| format!("linking `{}` into {} `{}`", link.import, m.role, m.entry.name))?;
         }
         let pre = linker
             .instantiate_pre(&m.component)
             .map_err(|e| anyhow::anyhow!("{}", crate::error::chain(&e)))
             .with_context(|| format!("{} `{}` cannot be linked", m.role, m.entry.name))?;
-        let net = NetPolicy::resolve(&m.entry.allowed_hosts).await.map_err(|e| anyhow::anyhow!("{} `{}`: {e}", m.role, m.entry.name))?;
+        let net = NetPolicy::resolve(&m.entry.allowed_hosts)
+            .await
+            .map_err(|e| anyhow::anyhow!("{} `{}`: {e}", m.role, m.entry.name))?;
         let env = GuestEnv::new(&m.entry.name, m.entry.env_pairs(), m.entry.config_pairs(), net);
         let exports = plan.exports[i].iter().map(|r| (r.interface.clone(), r.function.clone())).collect();
         match m.role {
@@ -143,7 +159,13 @@ pub(crate) async fn assemble(engine: &Arc<HostEngine>, members: Vec<Compiled>, p
                     },
                 )?;
                 let (calls, status) = receivers[i].take().expect("one per service");
-                services.push(ServiceParts { runner, handle: handles[i].clone().expect("service"), calls, status, entry: m.entry });
+                services.push(ServiceParts {
+                    runner,
+                    handle: handles[i].clone().expect("service"),
+                    calls,
+                    status,
+                    entry: m.entry,
+                });
                 pool_list.push(None);
             }
             Role::Component => {

@@ -40,10 +40,10 @@ impl CallExpr {
         let call = wasm_wave::untyped::UntypedFuncCall::parse(&source)
             .map_err(|e| anyhow::anyhow!("{e}"))
             .with_context(|| format!("arguments `{}` are not valid WAVE", self.args))?;
-        let params: Vec<Val> = call
-            .to_wasm_params(types.iter())
-            .map_err(|e| anyhow::anyhow!("{e}"))
-            .with_context(|| format!("arguments `{}` do not fit `{}`", self.args, crate::wit_types::signature(f.ty())))?;
+        let params: Vec<Val> =
+            call.to_wasm_params(types.iter()).map_err(|e| anyhow::anyhow!("{e}")).with_context(|| {
+                format!("arguments `{}` do not fit `{}`", self.args, crate::wit_types::signature(f.ty()))
+            })?;
         Ok((f, params))
     }
 
@@ -51,7 +51,8 @@ impl CallExpr {
     pub async fn run(&self, workload: &Workload) -> Result<String> {
         let (f, params) = self.resolve(workload)?;
         let results = f.call(&params).await.map_err(|e: CallError| anyhow::anyhow!(e))?;
-        let shown: Vec<String> = results.iter().map(|v| wasm_wave::to_string(v).unwrap_or_else(|e| format!("<{e}>"))).collect();
+        let shown: Vec<String> =
+            results.iter().map(|v| wasm_wave::to_string(v).unwrap_or_else(|e| format!("<{e}>"))).collect();
         Ok(match shown.len() {
             0 => "()".to_string(),
             1 => shown[0].clone(),

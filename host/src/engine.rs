@@ -83,7 +83,8 @@ impl HostEngine {
                 Err(e) => tracing::warn!("compilation cache disabled: {e}"),
             }
         }
-        let engine = Engine::new(&config).map_err(|e| anyhow::anyhow!("{e}")).context("creating the wasmtime engine")?;
+        let engine =
+            Engine::new(&config).map_err(|e| anyhow::anyhow!("{e}")).context("creating the wasmtime engine")?;
         let stop = Arc::new(AtomicBool::new(false));
         let (ticking, flag, tick) = (engine.clone(), stop.clone(), options.epoch_tick);
         std::thread::Builder::new()
@@ -122,8 +123,10 @@ impl HostEngine {
         let w = |e: wasmtime::Error| anyhow::anyhow!("{e}");
         wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(w)?;
         wasmtime_wasi::p3::add_to_linker(&mut linker).map_err(w)?;
-        wasmtime_wasi_config::add_to_linker(&mut linker, |c: &mut Ctx| wasmtime_wasi_config::WasiConfig::from(&*c.config))
-            .map_err(w)?;
+        wasmtime_wasi_config::add_to_linker(&mut linker, |c: &mut Ctx| {
+            wasmtime_wasi_config::WasiConfig::from(&*c.config)
+        })
+        .map_err(w)?;
         Ok(linker)
     }
 }
@@ -146,7 +149,9 @@ fn check_is_component(bytes: &[u8]) -> Result<()> {
     }
     let layer = u16::from_le_bytes([bytes[6], bytes[7]]);
     if layer == 0 {
-        bail!("it is a core WebAssembly module, not a component; build it for wasm32-wasip2 or wrap it with `wasm-tools component new`");
+        bail!(
+            "it is a core WebAssembly module, not a component; build it for wasm32-wasip2 or wrap it with `wasm-tools component new`"
+        );
     }
     Ok(())
 }

@@ -12,11 +12,15 @@ pub enum CallError {
     ServiceDied { service: String, reason: String },
     #[error("service `{service}` is {state} and takes no calls{}", detail.as_ref().map(|d| format!(" (last error: {d})")).unwrap_or_default())]
     ServiceUnavailable { service: String, state: ServiceState, detail: Option<String> },
-    #[error("service `{service}` did not answer within {waited:?} (it was busy, queued or restarting); raise calls.timeout if that is expected")]
+    #[error(
+        "service `{service}` did not answer within {waited:?} (it was busy, queued or restarting); raise calls.timeout if that is expected"
+    )]
     ServiceTimeout { service: String, waited: Duration },
     #[error("component `{component}` ran out of its time limit ({limit:?}) and was stopped")]
     TimeLimit { component: String, limit: Duration },
-    #[error("component `{component}` hit its memory limit: it asked for {requested} bytes, the limit is {limit} (limits.memory)")]
+    #[error(
+        "component `{component}` hit its memory limit: it asked for {requested} bytes, the limit is {limit} (limits.memory)"
+    )]
     MemoryLimit { component: String, limit: u64, requested: u64 },
     #[error("component `{component}` trapped: {message}")]
     Trapped { component: String, message: String },
@@ -47,5 +51,9 @@ pub(crate) fn chain(e: &wasmtime::Error) -> String {
             out.push(p);
         }
     }
-    out.join(": ").replace('\n', " ")
+    let mut text = out.join(": ").replace('\n', " ");
+    if let Some(wasmtime::Trap::UnreachableCodeReached) = e.downcast_ref::<wasmtime::Trap>() {
+        text.push_str(" (in Rust guests this is a panic; its message is in the guest's log)");
+    }
+    text
 }

@@ -40,7 +40,12 @@ struct Inner {
 
 impl ServiceHandle {
     /// A handle and the receiving end the supervisor serves.
-    pub fn new(name: &str, queue: usize, timeout: Duration, status: watch::Receiver<ServiceStatus>) -> (ServiceHandle, mpsc::Receiver<ServiceCall>) {
+    pub fn new(
+        name: &str,
+        queue: usize,
+        timeout: Duration,
+        status: watch::Receiver<ServiceStatus>,
+    ) -> (ServiceHandle, mpsc::Receiver<ServiceCall>) {
         let (tx, rx) = mpsc::channel(queue);
         (ServiceHandle { inner: Arc::new(Inner { name: name.to_string(), tx, status, timeout }) }, rx)
     }
@@ -51,9 +56,7 @@ impl ServiceHandle {
 
     /// Calls export `target` of the running service.
     pub async fn call(&self, target: usize, params: Vec<Val>, results: usize) -> Result<Vec<Val>, CallError> {
-        if self.inner.status.borrow().state.is_final() {
-            return Err(self.unavailable());
-        }
+        // A service that will not serve again has closed its queue: `send` fails at once.
         let (reply, answer) = oneshot::channel();
         let call = ServiceCall { target, params, results, reply };
         let attempt = async {

@@ -59,7 +59,9 @@ impl ComponentInfo {
 
     /// The exported `wasi:cli/run` interface, if the component is a service.
     pub fn run_export(&self) -> Option<&Interface> {
-        self.exports.iter().find(|i| base_name(&i.name) == "wasi:cli/run" && i.functions.iter().any(|f| f.name == "run"))
+        self.exports
+            .iter()
+            .find(|i| base_name(&i.name) == "wasi:cli/run" && i.functions.iter().any(|f| f.name == "run"))
     }
 
     pub fn is_service(&self) -> bool {
@@ -122,12 +124,21 @@ impl fmt::Display for ComponentInfo {
         match self.run_export() {
             Some(run) => {
                 let r = &run.functions.iter().find(|f| f.name == "run").expect("run").ty;
-                let how = if r.async_() { "async `run` (WASI 0.3): callers are served while it runs" } else { "sync `run` (WASI 0.2): calls into it wait while `run` blocks" };
+                let how = if r.async_() {
+                    "async `run` (WASI 0.3): callers are served while it runs"
+                } else {
+                    "sync `run` (WASI 0.2): calls into it wait while `run` blocks"
+                };
                 writeln!(f, "kind: SERVICE (exports {}; {how})", run.name)?;
             }
             None => writeln!(f, "kind: REACTIVE (no wasi:cli/run export: a fresh instance per call)")?,
         }
-        let section = |f: &mut fmt::Formatter<'_>, title: &str, list: &[Interface], root: &[Function], mark: bool| -> fmt::Result {
+        let section = |f: &mut fmt::Formatter<'_>,
+                       title: &str,
+                       list: &[Interface],
+                       root: &[Function],
+                       mark: bool|
+         -> fmt::Result {
             writeln!(f, "{title}:")?;
             if list.is_empty() && root.is_empty() {
                 writeln!(f, "  (none)")?;

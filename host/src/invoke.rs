@@ -38,7 +38,9 @@ impl Callee for ComponentCallee {
                 let export = pool.export(target);
                 pool.invoke(&export, &params, results).await
             });
-            task.await.unwrap_or_else(|e| Err(CallError::Trapped { component: "?".into(), message: format!("invocation task failed: {e}") }))
+            task.await.unwrap_or_else(|e| {
+                Err(CallError::Trapped { component: "?".into(), message: format!("invocation task failed: {e}") })
+            })
         })
     }
 }

@@ -10,8 +10,15 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 /// Interfaces the host itself provides (WASI 0.2 and 0.3, and `wasi:config/store`).
-const HOST_PACKAGES: &[&str] =
-    &["wasi:cli/", "wasi:io/", "wasi:clocks/", "wasi:random/", "wasi:filesystem/", "wasi:sockets/", "wasi:config/store"];
+const HOST_PACKAGES: &[&str] = &[
+    "wasi:cli/",
+    "wasi:io/",
+    "wasi:clocks/",
+    "wasi:random/",
+    "wasi:filesystem/",
+    "wasi:sockets/",
+    "wasi:config/store",
+];
 
 /// Whether the host provides an imported interface itself.
 pub fn host_provides(import: &str) -> bool {
@@ -118,7 +125,10 @@ impl Plan {
                 match provider_for(members, ci, import) {
                     Ok(pi) => match link(&mut plan, members, pi, import) {
                         Ok(l) => plan.imports[ci].push(l),
-                        Err(why) => problems.push(format!("{who} imports `{}`, which {} `{}` exports, but {why}", import.name, members[pi].role, members[pi].name)),
+                        Err(why) => problems.push(format!(
+                            "{who} imports `{}`, which {} `{}` exports, but {why}",
+                            import.name, members[pi].role, members[pi].name
+                        )),
                     },
                     Err(why) => problems.push(format!("{who} imports `{}`, but {why}", import.name)),
                 }
@@ -132,16 +142,19 @@ impl Plan {
 /// the only member exporting a compatible interface.
 fn provider_for(members: &[Member<'_>], ci: usize, import: &Interface) -> Result<usize, String> {
     let consumer = &members[ci];
-    let exporters: Vec<usize> = (0..members.len())
-        .filter(|&i| i != ci && members[i].info.export_compatible(&import.name).is_some())
-        .collect();
-    let linked = consumer.links.iter().find(|(k, _)| names_compatible(k, &import.name) || k.as_str() == base_name(&import.name));
+    let exporters: Vec<usize> =
+        (0..members.len()).filter(|&i| i != ci && members[i].info.export_compatible(&import.name).is_some()).collect();
+    let linked =
+        consumer.links.iter().find(|(k, _)| names_compatible(k, &import.name) || k.as_str() == base_name(&import.name));
     if let Some((key, target)) = linked {
         let Some(ti) = members.iter().position(|m| m.name == target.as_str()) else {
             return Err(format!("links.{key} names `{target}`, which is not in this workload"));
         };
         if !exporters.contains(&ti) {
-            return Err(format!("links.{key} names `{target}`, which does not export it.\nfix: {}", offer(members, &exporters)));
+            return Err(format!(
+                "links.{key} names `{target}`, which does not export it.\nfix: {}",
+                offer(members, &exporters)
+            ));
         }
         return Ok(ti);
     }
@@ -150,7 +163,8 @@ fn provider_for(members: &[Member<'_>], ci: usize, import: &Interface) -> Result
         [] => {
             let mut offered = String::new();
             for m in members {
-                let names: Vec<&str> = m.info.exports.iter().map(|i| i.name.as_str()).filter(|n| !n.starts_with("wasi:cli/run")).collect();
+                let names: Vec<&str> =
+                    m.info.exports.iter().map(|i| i.name.as_str()).filter(|n| !n.starts_with("wasi:cli/run")).collect();
                 if !names.is_empty() {
                     offered.push_str(&format!("\n  {} `{}` exports: {}", m.role, m.name, names.join(", ")));
                 }

@@ -95,7 +95,11 @@ impl ReactivePool {
                 f.name == fname
                     && match (iface, i) {
                         (None, _) => true,
-                        (Some(want), Some(i)) => i.name == want || crate::inspect::base_name(&i.name) == want || i.name.rsplit('/').next().map(crate::inspect::base_name) == Some(want),
+                        (Some(want), Some(i)) => {
+                            i.name == want
+                                || crate::inspect::base_name(&i.name) == want
+                                || i.name.rsplit('/').next().map(crate::inspect::base_name) == Some(want)
+                        }
                         (Some(_), None) => false,
                     }
             })
@@ -111,16 +115,31 @@ impl ReactivePool {
                 .join(", ")
         };
         let [(i, f)] = matches.as_slice() else {
-            let function = if matches.is_empty() { function.to_string() } else { format!("{function} (ambiguous: qualify it with its interface)") };
+            let function = if matches.is_empty() {
+                function.to_string()
+            } else {
+                format!("{function} (ambiguous: qualify it with its interface)")
+            };
             return Err(CallError::NoSuchFunction { component: self.name.clone(), function, available: available() });
         };
         let component = self.pre.component();
         let index = export_index(component, i.map(|i| i.name.as_str()), &f.name).expect("listed exports exist");
-        Ok(ExportFunc { index, name: f.name.clone(), params: f.ty.params().len(), results: f.ty.results().len(), ty: f.ty.clone() })
+        Ok(ExportFunc {
+            index,
+            name: f.name.clone(),
+            params: f.ty.params().len(),
+            results: f.ty.results().len(),
+            ty: f.ty.clone(),
+        })
     }
 
     /// Instantiates the component in a fresh store, calls one export, drops the store.
-    pub async fn invoke(&self, export: &ComponentExportIndex, params: &[Val], results: usize) -> Result<Vec<Val>, CallError> {
+    pub async fn invoke(
+        &self,
+        export: &ComponentExportIndex,
+        params: &[Val],
+        results: usize,
+    ) -> Result<Vec<Val>, CallError> {
         self.invocations.fetch_add(1, Ordering::Relaxed);
         let r = self.invoke_inner(export, params, results).await;
         if r.is_err() {
@@ -129,7 +148,12 @@ impl ReactivePool {
         r
     }
 
-    async fn invoke_inner(&self, export: &ComponentExportIndex, params: &[Val], results: usize) -> Result<Vec<Val>, CallError> {
+    async fn invoke_inner(
+        &self,
+        export: &ComponentExportIndex,
+        params: &[Val],
+        results: usize,
+    ) -> Result<Vec<Val>, CallError> {
         // Wait for a free instance slot (the time limit does not run while waiting).
         let _permit = self.engine.instance_permits.acquire().await.map_err(|_| CallError::ShuttingDown)?;
         let ctx = Ctx::new(self.env.wasi_ctx(), self.env.config.clone(), self.memory);

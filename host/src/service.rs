@@ -10,6 +10,7 @@ use crate::error::{CallError, chain};
 use crate::forward::ServiceCall;
 use crate::reactive::export_index;
 use crate::wasi::GuestEnv;
+use futures::future::Either;
 use futures::stream::{FuturesUnordered, StreamExt};
 use slab::Slab;
 use std::pin::pin;
@@ -17,8 +18,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
-use wasmtime::{Store, UpdateDeadline};
 use wasmtime::component::{ComponentExportIndex, Func, InstancePre, Val};
+use wasmtime::{Store, UpdateDeadline};
 
 /// How an incarnation ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +74,10 @@ impl ServiceRunner {
         let exports = spec
             .exports
             .iter()
-            .map(|(i, f)| export_index(&component, Some(i), f).ok_or_else(|| anyhow::anyhow!("service `{}` has no export {i}#{f}", spec.name)))
+            .map(|(i, f)| {
+                export_index(&component, Some(i), f)
+                    .ok_or_else(|| anyhow::anyhow!("service `{}` has no export {i}#{f}", spec.name))
+            })
             .collect::<anyhow::Result<_>>()?;
         Ok(ServiceRunner {
             name: spec.name,
@@ -107,7 +111,11 @@ impl ServiceRunner {
             Err(e) => return Exit::Failed(format!("instantiation failed: {}", chain(&e))),
         };
         let run = instance.get_func(&mut store, self.run).expect("checked when the runner was built");
-        let funcs: Vec<Func> = self.exports.iter().map(|i| instance.get_func(&mut store, i).expect("checked when the runner was built")).collect();
+        let funcs: Vec<Func> = self
+            .exports
+            .iter()
+            .map(|i| instance.get_func(&mut store, i).expect("checked when the runner was built"))
+            .collect();
         running();
         let served = &self.served;
         // Reply slots of calls in flight. Kept outside `run_concurrent`: if the event
@@ -129,45 +137,44 @@ impl ServiceRunner {
         let event_loop = store
             .run_concurrent(async |acc| {
                 let replies = replies_ref;
-                let mut run_task = pin!(async {
+                // `run` and every forwarded call are tasks of this one instance. They
+                // share one FuturesUnordered, so only the ones that were woken get polled.
+                let run_task = async {
                     let mut out = vec![Val::Bool(false)];
-                    run.call_concurrent(acc, &[], &mut out).await.map(|()| out)
-                });
-                // Each forwarded call: one more task of this instance.
+                    Done::Run(run.call_concurrent(acc, &[], &mut out).await.map(|()| out))
+                };
                 let serve = |key: usize, func: Func, params: Vec<Val>, n: usize| async move {
                     let mut out = vec![Val::Bool(false); n];
                     let r = func.call_concurrent(acc, &params, &mut out).await;
-                    (key, r.map(|()| out))
+                    Done::Call(key, r.map(|()| out))
                 };
-                let mut inflight = FuturesUnordered::new();
+                let mut tasks = FuturesUnordered::new();
+                tasks.push(Either::Left(run_task));
                 let mut stop = pin!(shutdown.changed());
                 let exit = loop {
                     tokio::select! {
                         biased;
                         _ = &mut stop => break Exit::Shutdown,
-                        r = &mut run_task => break run_exit(r),
-                        Some((key, r)) = inflight.next(), if !inflight.is_empty() => {
-                            let tx = replies.remove(key);
-                            match r {
-                                Ok(values) => {
-                                    served.fetch_add(1, Ordering::Relaxed);
-                                    let _ = tx.send(Ok(values));
-                                }
-                                Err(e) => {
-                                    let why = format!("trapped while serving a call: {}", chain(&e));
-                                    let _ = tx.send(Err(CallError::ServiceDied { service: self.name.clone(), reason: why.clone() }));
-                                    break Exit::Failed(why);
-                                }
+                        Some(done) = tasks.next() => match done {
+                            Done::Run(r) => break run_exit(r),
+                            Done::Call(key, Ok(values)) => {
+                                served.fetch_add(1, Ordering::Relaxed);
+                                let _ = replies.remove(key).send(Ok(values));
                             }
-                        }
-                        call = calls.recv(), if inflight.len() < self.max_in_flight => {
+                            Done::Call(key, Err(e)) => {
+                                let why = format!("trapped while serving a call: {}", chain(&e));
+                                let _ = replies.remove(key).send(Err(CallError::ServiceDied { service: self.name.clone(), reason: why.clone() }));
+                                break Exit::Failed(why);
+                            }
+                        },
+                        call = calls.recv(), if replies.len() < self.max_in_flight => {
                             let Some(mut call) = call else { break Exit::Shutdown };
                             // Start this call and whatever else is queued (up to the
                             // limit) without another round through `select!`.
                             loop {
                                 let key = replies.insert(call.reply);
-                                inflight.push(serve(key, funcs[call.target], call.params, call.results));
-                                if inflight.len() >= self.max_in_flight {
+                                tasks.push(Either::Right(serve(key, funcs[call.target], call.params, call.results)));
+                                if replies.len() >= self.max_in_flight {
                                     break;
                                 }
                                 match calls.try_recv() {
@@ -178,17 +185,19 @@ impl ServiceRunner {
                         }
                     }
                 };
-                if exit == Exit::Shutdown && !inflight.is_empty() {
+                if exit == Exit::Shutdown && !replies.is_empty() {
                     stopping();
                     let mut grace = pin!(tokio::time::sleep(self.grace));
-                    while !inflight.is_empty() {
+                    while !replies.is_empty() {
                         tokio::select! {
                             _ = &mut grace => break,
-                            Some((key, r)) = inflight.next() => {
-                                let tx = replies.remove(key);
-                                if let Ok(values) = r {
-                                    served.fetch_add(1, Ordering::Relaxed);
-                                    let _ = tx.send(Ok(values));
+                            Some(done) = tasks.next() => {
+                                if let Done::Call(key, r) = done {
+                                    let tx = replies.remove(key);
+                                    if let Ok(values) = r {
+                                        served.fetch_add(1, Ordering::Relaxed);
+                                        let _ = tx.send(Ok(values));
+                                    }
                                 }
                             }
                         }
@@ -226,6 +235,12 @@ impl ServiceRunner {
 pub fn yield_periodically(store: &mut Store<Ctx>, ticks: u64) {
     store.set_epoch_deadline(ticks);
     store.epoch_deadline_callback(move |_| Ok(UpdateDeadline::YieldCustom(ticks, Box::pin(tokio::task::yield_now()))));
+}
+
+/// What finished: `run`, or the forwarded call with this reply key.
+enum Done {
+    Run(wasmtime::Result<Vec<Val>>),
+    Call(usize, wasmtime::Result<Vec<Val>>),
 }
 
 /// Reads `run`'s outcome: `Ok(())` -> COMPLETED, `Err(())` or a trap -> failed.

@@ -106,7 +106,11 @@ impl fmt::Display for WorkloadStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "workload {} (pid {})", self.workload, self.pid)?;
         if !self.services.is_empty() {
-            writeln!(f, "  {:<20} {:<10} {:>6} {:>9} {:>10}  {}", "SERVICE", "STATE", "RUNS", "FAILURES", "CALLS", "LAST ERROR")?;
+            writeln!(
+                f,
+                "  {:<20} {:<10} {:>6} {:>9} {:>10}  LAST ERROR",
+                "SERVICE", "STATE", "RUNS", "FAILURES", "CALLS"
+            )?;
         }
         for s in &self.services {
             let since = now() - s.since;

@@ -23,7 +23,9 @@ pub fn write(path: &Path, status: &WorkloadStatus) -> Result<()> {
 
 /// Reads a status file.
 pub fn read(path: &Path) -> Result<WorkloadStatus> {
-    let bytes = std::fs::read(path).with_context(|| format!("no status at {} (is the workload running? `outrigger run` writes it)", path.display()))?;
+    let bytes = std::fs::read(path).with_context(|| {
+        format!("no status at {} (is the workload running? `outrigger run` writes it)", path.display())
+    })?;
     serde_json::from_slice(&bytes).with_context(|| format!("{} is not an outrigger status file", path.display()))
 }
 

@@ -52,7 +52,7 @@ impl Supervisor {
                     s.since = now();
                 });
                 let s = status.borrow();
-                tracing::info!(service = %s.name, state = "RUNNING", incarnation = s.incarnations, "service RUNNING");
+                tracing::info!(service = %s.name, state = %ServiceState::Running, incarnation = s.incarnations, "service RUNNING");
             };
             let status = self.status.clone();
             let stopping = move || {

@@ -7,8 +7,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::io::AsyncWrite;
-use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::WasiCtx;
+use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi_config::WasiConfigVariables;
 
 /// Everything needed to build a fresh WASI context for one guest, again and again

@@ -3,8 +3,8 @@
 //! import's types and an export's types in *different* components (with a path to
 //! the first difference), and the "error-shaped result" rule that lets the host
 //! report a failed call as a value instead of a trap.
-use wasmtime::component::types::{ComponentFunc, Type};
 use wasmtime::component::Val;
+use wasmtime::component::types::{ComponentFunc, Type};
 
 /// WIT-like text for a type.
 pub fn describe(ty: &Type) -> String {
@@ -115,7 +115,10 @@ pub fn same_shape(a: &Type, b: &Type) -> Result<(), String> {
             if xs.len() != ys.len() {
                 return differ();
             }
-            xs.iter().zip(&ys).enumerate().try_for_each(|(i, (p, q))| same_shape(p, q).map_err(|e| format!("tuple item {i}: {e}")))
+            xs.iter()
+                .zip(&ys)
+                .enumerate()
+                .try_for_each(|(i, (p, q))| same_shape(p, q).map_err(|e| format!("tuple item {i}: {e}")))
         }
         (Type::Variant(x), Type::Variant(y)) => {
             let (xc, yc): (Vec<_>, Vec<_>) = (x.cases().collect(), y.cases().collect());
@@ -153,8 +156,20 @@ pub fn same_shape(a: &Type, b: &Type) -> Result<(), String> {
 fn is_primitive(t: &Type) -> bool {
     matches!(
         t,
-        Type::Bool | Type::S8 | Type::U8 | Type::S16 | Type::U16 | Type::S32 | Type::U32 | Type::S64 | Type::U64
-            | Type::Float32 | Type::Float64 | Type::Char | Type::String | Type::ErrorContext
+        Type::Bool
+            | Type::S8
+            | Type::U8
+            | Type::S16
+            | Type::U16
+            | Type::S32
+            | Type::U32
+            | Type::S64
+            | Type::U64
+            | Type::Float32
+            | Type::Float64
+            | Type::Char
+            | Type::String
+            | Type::ErrorContext
     )
 }
 

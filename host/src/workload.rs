@@ -99,7 +99,8 @@ impl Workload {
     /// Compiles and plans a manifest without running anything: what
     /// `outrigger validate` does after the manifest itself is valid.
     pub async fn check(manifest: &Manifest, options: HostOptions) -> Result<crate::plan::Plan> {
-        let engine = Arc::new(HostEngine::new(EngineOptions { cache: options.engine.cache, ..EngineOptions::default() })?);
+        let engine =
+            Arc::new(HostEngine::new(EngineOptions { cache: options.engine.cache, ..EngineOptions::default() })?);
         let members = assemble::compile(&engine, manifest).await?;
         let plan = assemble::plan(&members)?;
         // Linking also checks WASI imports against what the host provides.
@@ -120,7 +121,10 @@ impl Workload {
         pools.iter().flatten().find(|p| p.name == component).cloned().ok_or_else(|| CallError::NoSuchFunction {
             component: component.to_string(),
             function: "(any)".into(),
-            available: format!("no reactive component of that name; components: {}", pools.iter().flatten().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")),
+            available: format!(
+                "no reactive component of that name; components: {}",
+                pools.iter().flatten().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
+            ),
         })
     }
 
@@ -186,20 +190,31 @@ impl Workload {
     }
 
     /// Waits until service `name` satisfies `pred`, up to `timeout`.
-    pub async fn wait_for_service(&self, name: &str, timeout: Duration, pred: impl FnMut(&ServiceStatus) -> bool) -> Result<ServiceStatus> {
+    pub async fn wait_for_service(
+        &self,
+        name: &str,
+        timeout: Duration,
+        pred: impl FnMut(&ServiceStatus) -> bool,
+    ) -> Result<ServiceStatus> {
         let mut rx = self.watch_service(name).with_context(|| format!("no service named `{name}`"))?;
         let r = tokio::time::timeout(timeout, async { rx.wait_for(pred).await.map(|s| s.clone()) }).await;
         match r {
             Ok(Ok(s)) => Ok(s),
             Ok(Err(_)) => anyhow::bail!("service `{name}` supervisor ended"),
-            Err(_) => anyhow::bail!("service `{name}` did not reach the expected state within {timeout:?}; it is {:?}", rx.borrow().clone()),
+            Err(_) => anyhow::bail!(
+                "service `{name}` did not reach the expected state within {timeout:?}; it is {:?}",
+                rx.borrow().clone()
+            ),
         }
     }
 
     /// Waits until every service is RUNNING (or has already finished).
     pub async fn wait_running(&self, timeout: Duration) -> Result<()> {
         for s in &self.services {
-            self.wait_for_service(&s.name, timeout, |st| st.state == crate::ServiceState::Running || st.state.is_final()).await?;
+            self.wait_for_service(&s.name, timeout, |st| {
+                st.state == crate::ServiceState::Running || st.state.is_final()
+            })
+            .await?;
         }
         Ok(())
     }

@@ -37,7 +37,10 @@ impl TestManifest {
 
 /// Host options for tests: a smaller instance pool, since tests run side by side.
 pub fn options() -> HostOptions {
-    HostOptions { engine: EngineOptions { max_instances: 200, ..EngineOptions::default() }, stop_grace: Duration::from_secs(2) }
+    HostOptions {
+        engine: EngineOptions { max_instances: 200, ..EngineOptions::default() },
+        stop_grace: Duration::from_secs(2),
+    }
 }
 
 /// Starts a workload from manifest text and waits until its services run.

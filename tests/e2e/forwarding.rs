@@ -63,3 +63,42 @@ async fn calls_into_a_service_are_served_concurrently() {
     assert!(t0.elapsed() < Duration::from_millis(16 * 300 / 2), "calls were serialized: {:?}", t0.elapsed());
     w.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wasi_p3_components_with_async_imports_reach_the_service_too() {
+    // A P3 reactive component lowers the service's `async func` imports async; a P2
+    // component lowers sync-typed copies. Both reach the same running instance.
+    let yaml = r#"
+metadata: { name: p3-test }
+spec:
+  services:
+    - name: counter
+      component: "{wasm}/counter_service.wasm"
+  components:
+    - name: p3
+      component: "{wasm}/counter_client_p3.wasm"
+    - name: p2
+      component: "{wasm}/counter_client.wasm"
+"#;
+    let (w, _m) = start(yaml).await;
+    let callers: Vec<_> = (0..8)
+        .map(|i| {
+            let f = w.func(if i % 2 == 0 { "p3" } else { "p2" }, "bump").unwrap();
+            tokio::spawn(async move { f.call(&[Val::U32(500)]).await })
+        })
+        .collect();
+    for c in callers {
+        c.await.unwrap().expect("every caller succeeds");
+    }
+    assert_eq!(u64_of(&w.invoke("p3", "read", &[]).await.unwrap()), 4000);
+    assert_eq!(u64_of(&w.invoke("p2", "read", &[]).await.unwrap()), 4000);
+    assert_eq!(u64_of(&w.invoke("p3", "echo", &[Val::U32(2), Val::U32(100_000)]).await.unwrap()), 200_000);
+    // A P3 caller of a dying service gets the same typed error.
+    let waiting = w.func("p3", "wait").unwrap();
+    let h = tokio::spawn(async move { waiting.call(&[Val::U64(20_000)]).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let _ = w.invoke("p2", "boom", &[]).await;
+    let err = h.await.unwrap().unwrap_err();
+    assert!(matches!(err, outrigger::CallError::ServiceDied { .. }), "{err}");
+    w.shutdown().await;
+}

@@ -27,7 +27,10 @@ async fn an_infinite_loop_is_stopped_and_the_host_keeps_serving() {
     assert!(matches!(err, CallError::TimeLimit { .. }), "{err}");
     assert!(t.elapsed() < Duration::from_secs(5), "stopped only after {:?}", t.elapsed());
     // Several spinning calls at once, and ordinary calls still work afterwards.
-    let spins: Vec<_> = (0..4).map(|_| w.func("chaos", "spin").unwrap()).map(|f| tokio::spawn(async move { f.call(&[]).await })).collect();
+    let spins: Vec<_> = (0..4)
+        .map(|_| w.func("chaos", "spin").unwrap())
+        .map(|f| tokio::spawn(async move { f.call(&[]).await }))
+        .collect();
     for s in spins {
         assert!(matches!(s.await.unwrap(), Err(CallError::TimeLimit { .. })));
     }
@@ -100,19 +103,24 @@ async fn sockets_are_denied_unless_allowed() {
     let addr = Val::String(format!("127.0.0.1:{port}"));
     // No allowedHosts: denied.
     let (w, _m) = start(&chaos("")).await;
-    let denied = connect_result(w.invoke("chaos", "connect", &[addr.clone()]).await.unwrap());
+    let denied = connect_result(w.invoke("chaos", "connect", std::slice::from_ref(&addr)).await.unwrap());
     assert!(denied.is_err(), "connect without allowedHosts succeeded: {denied:?}");
     w.shutdown().await;
 
     // allowedHosts lists another port only: still denied.
-    let other = format!("    - name: other\n      component: \"{{wasm}}/chaos.wasm\"\n      allowedHosts: [\"127.0.0.1:{}\"]", port.wrapping_add(1));
+    let other = format!(
+        "    - name: other\n      component: \"{{wasm}}/chaos.wasm\"\n      allowedHosts: [\"127.0.0.1:{}\"]",
+        port.wrapping_add(1)
+    );
     let (w, _m) = start(&chaos(&other)).await;
-    let denied = connect_result(w.invoke("other", "connect", &[addr.clone()]).await.unwrap());
+    let denied = connect_result(w.invoke("other", "connect", std::slice::from_ref(&addr)).await.unwrap());
     assert!(denied.is_err(), "{denied:?}");
     w.shutdown().await;
 
     // Listed: allowed, and the bytes really arrive.
-    let allowed = format!("    - name: allowed\n      component: \"{{wasm}}/chaos.wasm\"\n      allowedHosts: [\"127.0.0.1:{port}\"]");
+    let allowed = format!(
+        "    - name: allowed\n      component: \"{{wasm}}/chaos.wasm\"\n      allowedHosts: [\"127.0.0.1:{port}\"]"
+    );
     let (w, _m) = start(&chaos(&allowed)).await;
     let ok = connect_result(w.invoke("allowed", "connect", &[addr]).await.unwrap());
     assert!(ok.is_ok(), "{ok:?}");
@@ -131,7 +139,8 @@ async fn a_flood_of_invocations_waits_for_free_instance_slots() {
     };
     let w = outrigger::Workload::start(&m.load(), opts).await.unwrap();
     let f = w.func("chaos", "allocate").unwrap();
-    let calls: Vec<_> = (0..150).map(|_| f.clone()).map(|f| tokio::spawn(async move { f.call(&[Val::U32(1)]).await })).collect();
+    let calls: Vec<_> =
+        (0..150).map(|_| f.clone()).map(|f| tokio::spawn(async move { f.call(&[Val::U32(1)]).await })).collect();
     for c in calls {
         assert_eq!(c.await.unwrap().unwrap(), vec![Val::U64(1 << 20)]);
     }

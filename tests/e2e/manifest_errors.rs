@@ -57,33 +57,81 @@ fn oci_references_are_refused_for_now() {
 
 #[test]
 fn invalid_and_duplicate_names() {
-    one_problem(&format!("metadata: {{ name: t }}\nspec:\n  services:\n    - name: Bad_Name\n      {SVC}\n"), &["spec.services[0].name", "not a valid name", "lowercase"]);
     one_problem(
-        &format!("metadata: {{ name: t }}\nspec:\n  services:\n    - name: a\n      {SVC}\n  components:\n    - name: a\n      {CLIENT}\n"),
+        &format!("metadata: {{ name: t }}\nspec:\n  services:\n    - name: Bad_Name\n      {SVC}\n"),
+        &["spec.services[0].name", "not a valid name", "lowercase"],
+    );
+    one_problem(
+        &format!(
+            "metadata: {{ name: t }}\nspec:\n  services:\n    - name: a\n      {SVC}\n  components:\n    - name: a\n      {CLIENT}\n"
+        ),
         &["spec.components[0].name", "already used by spec.services[0]"],
     );
 }
 
 #[test]
 fn bad_units() {
-    one_problem(&format!("metadata: {{ name: t }}\nspec:\n  components:\n    - name: a\n      {CLIENT}\n      limits: {{ timeout: soon }}\n"), &["invalid duration `soon`", "250ms"]);
-    one_problem(&format!("metadata: {{ name: t }}\nspec:\n  components:\n    - name: a\n      {CLIENT}\n      limits: {{ memory: lots }}\n"), &["invalid size `lots`", "64MiB"]);
-    one_problem(&format!("metadata: {{ name: t }}\nspec:\n  components:\n    - name: a\n      {CLIENT}\n      limits: {{ memory: 100Gi }}\n"), &["limits.memory", "exceeds"]);
+    one_problem(
+        &format!(
+            "metadata: {{ name: t }}\nspec:\n  components:\n    - name: a\n      {CLIENT}\n      limits: {{ timeout: soon }}\n"
+        ),
+        &["invalid duration `soon`", "250ms"],
+    );
+    one_problem(
+        &format!(
+            "metadata: {{ name: t }}\nspec:\n  components:\n    - name: a\n      {CLIENT}\n      limits: {{ memory: lots }}\n"
+        ),
+        &["invalid size `lots`", "64MiB"],
+    );
+    one_problem(
+        &format!(
+            "metadata: {{ name: t }}\nspec:\n  components:\n    - name: a\n      {CLIENT}\n      limits: {{ memory: 100Gi }}\n"
+        ),
+        &["limits.memory", "exceeds"],
+    );
 }
 
 #[test]
 fn fields_in_the_wrong_kind_of_entry() {
-    one_problem(&format!("metadata: {{ name: t }}\nspec:\n  components:\n    - name: a\n      {CLIENT}\n      maxRestarts: 3\n"), &["spec.components[0].maxRestarts", "only applies to services"]);
-    one_problem(&format!("metadata: {{ name: t }}\nspec:\n  services:\n    - name: a\n      {SVC}\n      limits: {{ timeout: 1s }}\n"), &["spec.services[0].limits.timeout", "calls.timeout"]);
+    one_problem(
+        &format!(
+            "metadata: {{ name: t }}\nspec:\n  components:\n    - name: a\n      {CLIENT}\n      maxRestarts: 3\n"
+        ),
+        &["spec.components[0].maxRestarts", "only applies to services"],
+    );
+    one_problem(
+        &format!(
+            "metadata: {{ name: t }}\nspec:\n  services:\n    - name: a\n      {SVC}\n      limits: {{ timeout: 1s }}\n"
+        ),
+        &["spec.services[0].limits.timeout", "calls.timeout"],
+    );
 }
 
 #[test]
 fn bad_permissions_links_and_header() {
-    one_problem(&format!("metadata: {{ name: t }}\nspec:\n  services:\n    - name: a\n      {SVC}\n      allowedHosts: [\"host:port\"]\n"), &["allowedHosts[0]", "not a port number"]);
-    one_problem(&format!("metadata: {{ name: t }}\nspec:\n  components:\n    - name: a\n      {CLIENT}\n      links: {{ \"outrigger:examples/counter\": ghost }}\n"), &["no service or component named `ghost`"]);
-    one_problem(&format!("kind: Deployment\nmetadata: {{ name: t }}\nspec:\n  services:\n    - name: a\n      {SVC}\n"), &["kind", "use `Workload`"]);
+    one_problem(
+        &format!(
+            "metadata: {{ name: t }}\nspec:\n  services:\n    - name: a\n      {SVC}\n      allowedHosts: [\"host:port\"]\n"
+        ),
+        &["allowedHosts[0]", "not a port number"],
+    );
+    one_problem(
+        &format!(
+            "metadata: {{ name: t }}\nspec:\n  components:\n    - name: a\n      {CLIENT}\n      links: {{ \"outrigger:examples/counter\": ghost }}\n"
+        ),
+        &["no service or component named `ghost`"],
+    );
+    one_problem(
+        &format!("kind: Deployment\nmetadata: {{ name: t }}\nspec:\n  services:\n    - name: a\n      {SVC}\n"),
+        &["kind", "use `Workload`"],
+    );
     one_problem("metadata: { name: t }\nspec: {}\n", &["no services and no components"]);
-    one_problem(&format!("metadata: {{ name: t }}\nspec:\n  services:\n    - name: a\n      {SVC}\n      backoff: {{ initial: 10s, max: 1s }}\n"), &["initial (10s) is larger than max (1s)"]);
+    one_problem(
+        &format!(
+            "metadata: {{ name: t }}\nspec:\n  services:\n    - name: a\n      {SVC}\n      backoff: {{ initial: 10s, max: 1s }}\n"
+        ),
+        &["initial (10s) is larger than max (1s)"],
+    );
 }
 
 #[test]
@@ -114,7 +162,12 @@ async fn link_error(yaml: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_nobody_provides_names_the_import_and_the_offers() {
     let msg = link_error("metadata: { name: t }\nspec:\n  components:\n    - name: ticks\n      component: \"{wasm}/tick_counter.wasm\"\n    - name: upper\n      component: \"{wasm}/upper.wasm\"\n").await;
-    for e in ["component `ticks` imports `outrigger:examples/counter@0.1.0`", "nothing provides it", "component `upper` exports: outrigger:examples/transform@0.1.0", "fix:"] {
+    for e in [
+        "component `ticks` imports `outrigger:examples/counter@0.1.0`",
+        "nothing provides it",
+        "component `upper` exports: outrigger:examples/transform@0.1.0",
+        "fix:",
+    ] {
         assert!(msg.contains(e), "`{e}` not in:\n{msg}");
     }
 }
@@ -122,7 +175,12 @@ async fn an_import_nobody_provides_names_the_import_and_the_offers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wit_mismatch_names_the_function_and_both_types() {
     let msg = link_error(&format!("metadata: {{ name: t }}\nspec:\n  services:\n    - name: counter\n      {SVC}\n  components:\n    - name: wrong\n      component: \"{{wasm}}/wrong_client.wasm\"\n")).await;
-    for e in ["function `incr` differs", "imported as `func(n: u32) -> u64`", "exported as `async func(n: u64) -> u64`", "parameter `n`: u32 vs u64"] {
+    for e in [
+        "function `incr` differs",
+        "imported as `func(n: u32) -> u64`",
+        "exported as `async func(n: u64) -> u64`",
+        "parameter `n`: u32 vs u64",
+    ] {
         assert!(msg.contains(e), "`{e}` not in:\n{msg}");
     }
 }
@@ -133,7 +191,11 @@ async fn two_providers_need_a_link() {
         "metadata: {{ name: t }}\nspec:\n  services:\n    - name: one\n      {SVC}\n    - name: two\n      {SVC}\n  components:\n    - name: client\n      {CLIENT}\n      links: {{ \"outrigger:examples/slow\": one }}\n"
     ))
     .await;
-    for e in ["imports `outrigger:examples/counter@0.1.0`", "2 members export it", "links: { \"outrigger:examples/counter\": <name> }"] {
+    for e in [
+        "imports `outrigger:examples/counter@0.1.0`",
+        "2 members export it",
+        "links: { \"outrigger:examples/counter\": <name> }",
+    ] {
         assert!(msg.contains(e), "`{e}` not in:\n{msg}");
     }
 }
@@ -144,26 +206,42 @@ async fn resources_across_instances_are_refused_clearly() {
     // problem per import, each naming the resource.
     let (msg, problems) = link_errors("metadata: { name: t }\nspec:\n  components:\n    - name: a\n      component: \"{wasm}/handles.wasm\"\n    - name: b\n      component: \"{wasm}/handles.wasm\"\n").await;
     assert_eq!(problems, 2, "{msg}");
-    for e in ["component `a` imports `outrigger:fixtures/handles@0.1.0`, which component `b` exports", "resource `thing`", "does not proxy them"] {
+    for e in [
+        "component `a` imports `outrigger:fixtures/handles@0.1.0`, which component `b` exports",
+        "resource `thing`",
+        "does not proxy them",
+    ] {
         assert!(msg.contains(e), "`{e}` not in:\n{msg}");
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn services_and_components_in_the_wrong_list() {
-    let msg = link_error(&format!("metadata: {{ name: t }}\nspec:\n  components:\n    - name: counter\n      {SVC}\n")).await;
-    assert!(msg.contains("exports wasi:cli/run: it is a service") && msg.contains("move it under spec.services"), "{msg}");
-    let msg = link_error(&format!("metadata: {{ name: t }}\nspec:\n  services:\n    - name: upper\n      component: \"{{wasm}}/upper.wasm\"\n")).await;
+    let msg =
+        link_error(&format!("metadata: {{ name: t }}\nspec:\n  components:\n    - name: counter\n      {SVC}\n")).await;
+    assert!(
+        msg.contains("exports wasi:cli/run: it is a service") && msg.contains("move it under spec.services"),
+        "{msg}"
+    );
+    let msg = link_error(
+        "metadata: { name: t }\nspec:\n  services:\n    - name: upper\n      component: \"{wasm}/upper.wasm\"\n",
+    )
+    .await;
     assert!(msg.contains("does not export wasi:cli/run") && msg.contains("spec.components"), "{msg}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_that_is_not_a_component() {
-    let m = TestManifest::new("metadata: { name: t }\nspec:\n  components:\n    - name: core\n      component: core.wasm\n    - name: text\n      component: notes.wasm\n");
+    let m = TestManifest::new(
+        "metadata: { name: t }\nspec:\n  components:\n    - name: core\n      component: core.wasm\n    - name: text\n      component: notes.wasm\n",
+    );
     std::fs::write(m.dir.path().join("core.wasm"), b"\0asm\x01\0\0\0").unwrap();
     std::fs::write(m.dir.path().join("notes.wasm"), b"hello").unwrap();
     let err = Workload::check(&m.load(), options()).await.expect_err("must fail");
     let msg = format!("{err:#}");
-    assert!(msg.contains("core WebAssembly module, not a component") && msg.contains("wasm-tools component new"), "{msg}");
+    assert!(
+        msg.contains("core WebAssembly module, not a component") && msg.contains("wasm-tools component new"),
+        "{msg}"
+    );
     assert!(msg.contains("not a WebAssembly file"), "{msg}");
 }

@@ -11,7 +11,12 @@ async fn a_trap_restarts_the_service_in_a_fresh_store() {
     // `boom` traps the service while it serves the call: the caller learns it died.
     let err = w.invoke("client", "boom", &[]).await.unwrap_err();
     assert!(matches!(err, CallError::ServiceDied { ref service, .. } if service == "counter"), "{err}");
-    let s = w.wait_for_service("counter", Duration::from_secs(10), |s| s.incarnations == 2 && s.state == ServiceState::Running).await.unwrap();
+    let s = w
+        .wait_for_service("counter", Duration::from_secs(10), |s| {
+            s.incarnations == 2 && s.state == ServiceState::Running
+        })
+        .await
+        .unwrap();
     assert_eq!(s.failures, 1);
     assert!(s.last_error.as_deref().unwrap_or("").contains("trapped"), "{s:?}");
     // A fresh store: the counter starts from zero again.
@@ -56,7 +61,8 @@ async fn calls_during_a_restart_wait_and_then_succeed_or_time_out() {
     w.shutdown().await;
 
     // With calls.timeout shorter than the restart, the caller gets a clear timeout.
-    let yaml = COUNTER.replace("backoff: { initial: 50ms }", "backoff: { initial: 2s }\n      calls: { timeout: 200ms }");
+    let yaml =
+        COUNTER.replace("backoff: { initial: 50ms }", "backoff: { initial: 2s }\n      calls: { timeout: 200ms }");
     let (w, _m) = start(&yaml).await;
     let _ = w.invoke("client", "boom", &[]).await;
     let err = w.invoke("client", "bump", &[Val::U32(1)]).await.unwrap_err();

@@ -104,7 +104,8 @@ fn init_logging(verbose: u8) {
         1 => "debug,cranelift=info,wasmtime=info",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).compact().init();
 }
 
@@ -115,7 +116,9 @@ fn options(no_cache: bool) -> HostOptions {
 async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let opts = options(cli.no_cache);
     match cli.command {
-        Command::Run { workload, duration, invoke, status_file } => run(&workload, duration, &invoke, status_file, opts).await,
+        Command::Run { workload, duration, invoke, status_file } => {
+            run(&workload, duration, &invoke, status_file, opts).await
+        }
         Command::Call { workload, call } => {
             let expr = CallExpr::parse(&call)?;
             let manifest = Manifest::load(&workload)?;
@@ -148,7 +151,13 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-async fn run(path: &Path, duration: Option<Duration>, invoke: &[String], status_path: Option<PathBuf>, opts: HostOptions) -> Result<ExitCode> {
+async fn run(
+    path: &Path,
+    duration: Option<Duration>,
+    invoke: &[String],
+    status_path: Option<PathBuf>,
+    opts: HostOptions,
+) -> Result<ExitCode> {
     let calls: Vec<CallExpr> = invoke.iter().map(|c| CallExpr::parse(c)).collect::<Result<_>>()?;
     let manifest = Manifest::load(path)?;
     let status_path = status_path.unwrap_or_else(|| status_file::default_path(manifest.name()));
@@ -156,14 +165,13 @@ async fn run(path: &Path, duration: Option<Duration>, invoke: &[String], status_
     tracing::info!(workload = %w.name(), status_file = %status_path.display(), "workload started");
     let mut last = String::new();
     let mut writer = |w: &Workload| {
-        {
-            let status = w.status();
-            let key = format!("{:?}", status.services.iter().map(|s| (s.state, s.calls, s.incarnations)).collect::<Vec<_>>());
-            if key != last {
-                last = key;
-                if let Err(e) = status_file::write(&status_path, &status) {
-                    tracing::warn!("cannot write the status file: {e:#}");
-                }
+        let status = w.status();
+        let key =
+            format!("{:?}", status.services.iter().map(|s| (s.state, s.calls, s.incarnations)).collect::<Vec<_>>());
+        if key != last {
+            last = key;
+            if let Err(e) = status_file::write(&status_path, &status) {
+                tracing::warn!("cannot write the status file: {e:#}");
             }
         }
     };
@@ -204,6 +212,12 @@ async fn run(path: &Path, duration: Option<Duration>, invoke: &[String], status_
         tracing::warn!("cannot write the status file: {e:#}");
     }
     print!("{st}");
+    let failed: Vec<&str> =
+        st.services.iter().filter(|s| s.state == outrigger::ServiceState::Error).map(|s| s.name.as_str()).collect();
+    if !failed.is_empty() {
+        eprintln!("error: service(s) in ERROR: {}", failed.join(", "));
+        return Ok(ExitCode::FAILURE);
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -189,7 +189,11 @@ impl Default for Backoff {
 
 impl Default for CallPolicy {
     fn default() -> Self {
-        CallPolicy { queue: defaults::queue(), max_in_flight: defaults::max_in_flight(), timeout: defaults::call_timeout() }
+        CallPolicy {
+            queue: defaults::queue(),
+            max_in_flight: defaults::max_in_flight(),
+            timeout: defaults::call_timeout(),
+        }
     }
 }
 
@@ -215,8 +219,7 @@ impl Manifest {
     /// Parses and validates manifest text; `path` is used for messages and to resolve
     /// component paths.
     pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
-        let mut manifest: Manifest =
-            serde_norway::from_str(text).map_err(|e| validate::from_yaml_error(path, &e))?;
+        let mut manifest: Manifest = serde_norway::from_str(text).map_err(|e| validate::from_yaml_error(path, &e))?;
         manifest.source = path.to_path_buf();
         validate::validate(&manifest)?;
         Ok(manifest)

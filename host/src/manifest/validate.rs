@@ -71,10 +71,7 @@ fn unknown_field_hint(msg: &str) -> Option<String> {
     let rest = msg.split("unknown field `").nth(1)?;
     let field = rest.split('`').next()?;
     let expected: Vec<&str> = rest.split("expected ").nth(1)?.split('`').skip(1).step_by(2).collect();
-    let best = expected
-        .iter()
-        .map(|c| (strsim::jaro_winkler(field, c), *c))
-        .max_by(|a, b| a.0.total_cmp(&b.0))?;
+    let best = expected.iter().map(|c| (strsim::jaro_winkler(field, c), *c)).max_by(|a, b| a.0.total_cmp(&b.0))?;
     Some(if best.0 > 0.8 {
         format!("did you mean `{}`?", best.1)
     } else {
@@ -96,21 +93,25 @@ impl Checker<'_> {
 /// Checks everything serde cannot: names, files, permissions, limits, links.
 pub(super) fn validate(m: &Manifest) -> Result<(), ManifestError> {
     let mut c = Checker { manifest: m, problems: Vec::new() };
-    if let Some(v) = &m.api_version {
-        if v != API_VERSION {
-            c.problem("apiVersion", format!("unknown apiVersion `{v}`"), format!("use `{API_VERSION}`"));
-        }
+    if let Some(v) = &m.api_version
+        && v != API_VERSION
+    {
+        c.problem("apiVersion", format!("unknown apiVersion `{v}`"), format!("use `{API_VERSION}`"));
     }
-    if let Some(k) = &m.kind {
-        if k != "Workload" {
-            c.problem("kind", format!("unknown kind `{k}`"), "use `Workload`");
-        }
+    if let Some(k) = &m.kind
+        && k != "Workload"
+    {
+        c.problem("kind", format!("unknown kind `{k}`"), "use `Workload`");
     }
     if !valid_name(&m.metadata.name) {
         c.problem("metadata.name", format!("`{}` is not a valid name", m.metadata.name), NAME_RULE);
     }
     if m.spec.services.is_empty() && m.spec.components.is_empty() {
-        c.problem("spec", "the workload has no services and no components", "add at least one entry under spec.services or spec.components");
+        c.problem(
+            "spec",
+            "the workload has no services and no components",
+            "add at least one entry under spec.services or spec.components",
+        );
     }
     let mut seen: Vec<(&str, String)> = Vec::new();
     let all = m.spec.services.iter().map(|e| (e, true)).chain(m.spec.components.iter().map(|e| (e, false)));
@@ -124,7 +125,11 @@ pub(super) fn validate(m: &Manifest) -> Result<(), ManifestError> {
             format!("spec.components[{}]", ci - 1)
         };
         if let Some((_, first)) = seen.iter().find(|(n, _)| *n == entry.name) {
-            c.problem(format!("{at}.name"), format!("the name `{}` is already used by {first}", entry.name), "give every service and component a unique name");
+            c.problem(
+                format!("{at}.name"),
+                format!("the name `{}` is already used by {first}", entry.name),
+                "give every service and component a unique name",
+            );
         } else {
             seen.push((&entry.name, at.clone()));
         }
@@ -134,12 +139,24 @@ pub(super) fn validate(m: &Manifest) -> Result<(), ManifestError> {
     for (at, entry) in entries_with_paths(m) {
         for (iface, provider) in &entry.links {
             if !iface.contains(':') || !iface.contains('/') {
-                c.problem(format!("{at}.links"), format!("`{iface}` is not an interface name"), "write it as namespace:package/interface, e.g. outrigger:examples/transform");
+                c.problem(
+                    format!("{at}.links"),
+                    format!("`{iface}` is not an interface name"),
+                    "write it as namespace:package/interface, e.g. outrigger:examples/transform",
+                );
             }
             if provider == &entry.name {
-                c.problem(format!("{at}.links.{iface}"), "an entry cannot provide its own import", "name another service or component");
+                c.problem(
+                    format!("{at}.links.{iface}"),
+                    "an entry cannot provide its own import",
+                    "name another service or component",
+                );
             } else if !names.contains(&provider.as_str()) {
-                c.problem(format!("{at}.links.{iface}"), format!("there is no service or component named `{provider}`"), format!("use one of: {}", names.join(", ")));
+                c.problem(
+                    format!("{at}.links.{iface}"),
+                    format!("there is no service or component named `{provider}`"),
+                    format!("use one of: {}", names.join(", ")),
+                );
             }
         }
     }
@@ -180,33 +197,63 @@ fn check_entry(c: &mut Checker<'_>, e: &Entry, service: bool, at: &str) {
     let memory = e.limits.memory.map(|m| m.0);
     if let Some(m) = memory {
         if m < (1 << 20) {
-            c.problem(format!("{at}.limits.memory"), format!("{m} bytes is too little memory for any component"), "give at least 1MiB (components usually need 2MiB+)");
+            c.problem(
+                format!("{at}.limits.memory"),
+                format!("{m} bytes is too little memory for any component"),
+                "give at least 1MiB (components usually need 2MiB+)",
+            );
         } else if m > crate::engine::MAX_MEMORY {
-            c.problem(format!("{at}.limits.memory"), format!("{} exceeds the host's per-instance maximum", super::Size(m)), format!("use at most {}", super::Size(crate::engine::MAX_MEMORY)));
+            c.problem(
+                format!("{at}.limits.memory"),
+                format!("{} exceeds the host's per-instance maximum", super::Size(m)),
+                format!("use at most {}", super::Size(crate::engine::MAX_MEMORY)),
+            );
         }
     }
     if service {
         if e.limits.timeout.is_some() {
-            c.problem(format!("{at}.limits.timeout"), "a service's `run` lasts its whole life, so it has no per-call time limit", "remove it; to bound how long callers wait, set calls.timeout");
+            c.problem(
+                format!("{at}.limits.timeout"),
+                "a service's `run` lasts its whole life, so it has no per-call time limit",
+                "remove it; to bound how long callers wait, set calls.timeout",
+            );
         }
         let b = e.backoff();
         if b.multiplier < 1.0 || !b.multiplier.is_finite() {
-            c.problem(format!("{at}.backoff.multiplier"), format!("{} would shrink the delay between restarts", b.multiplier), "use a number >= 1.0 (2.0 doubles the delay each time)");
+            c.problem(
+                format!("{at}.backoff.multiplier"),
+                format!("{} would shrink the delay between restarts", b.multiplier),
+                "use a number >= 1.0 (2.0 doubles the delay each time)",
+            );
         }
         if b.initial.0 > b.max.0 {
-            c.problem(format!("{at}.backoff"), format!("initial ({}) is larger than max ({})", b.initial, b.max), "make initial <= max");
+            c.problem(
+                format!("{at}.backoff"),
+                format!("initial ({}) is larger than max ({})", b.initial, b.max),
+                "make initial <= max",
+            );
         }
         let calls = e.calls();
         if calls.queue == 0 || calls.max_in_flight == 0 {
-            c.problem(format!("{at}.calls"), "queue and maxInFlight must be at least 1", "use e.g. queue: 1024, maxInFlight: 1024");
+            c.problem(
+                format!("{at}.calls"),
+                "queue and maxInFlight must be at least 1",
+                "use e.g. queue: 1024, maxInFlight: 1024",
+            );
         }
         if calls.timeout.0.is_zero() {
             c.problem(format!("{at}.calls.timeout"), "a zero timeout fails every call", "use e.g. 30s");
         }
     } else {
-        for (field, set) in [("maxRestarts", e.max_restarts.is_some()), ("backoff", e.backoff.is_some()), ("calls", e.calls.is_some())] {
+        for (field, set) in
+            [("maxRestarts", e.max_restarts.is_some()), ("backoff", e.backoff.is_some()), ("calls", e.calls.is_some())]
+        {
             if set {
-                c.problem(format!("{at}.{field}"), format!("`{field}` only applies to services; reactive components get a fresh instance per call"), "remove it, or move this entry under spec.services if it is a long-running service");
+                c.problem(
+                    format!("{at}.{field}"),
+                    format!("`{field}` only applies to services; reactive components get a fresh instance per call"),
+                    "remove it, or move this entry under spec.services if it is a long-running service",
+                );
             }
         }
         if e.limits.timeout.is_some_and(|t| t.0.is_zero()) {
@@ -223,7 +270,11 @@ fn check_component_path(c: &mut Checker<'_>, e: &Entry, at: &str) {
         return;
     }
     if p.starts_with("oci://") || looks_like_oci(p) {
-        c.problem(field, format!("`{p}` looks like an OCI reference; they are not supported yet"), "download or build the .wasm file and give its path");
+        c.problem(
+            field,
+            format!("`{p}` looks like an OCI reference; they are not supported yet"),
+            "download or build the .wasm file and give its path",
+        );
         return;
     }
     let path = c.manifest.resolve(p);
@@ -231,7 +282,11 @@ fn check_component_path(c: &mut Checker<'_>, e: &Entry, at: &str) {
         Ok(md) if md.is_file() => {}
         Ok(_) => c.problem(field, format!("`{}` is not a file", path.display()), "give the path of a .wasm file"),
         Err(_) => {
-            let hint = if p.contains("target/wasm/") { "build the example components first: scripts/build-guests.sh" } else { "correct the path (it is relative to the manifest's folder)" };
+            let hint = if p.contains("target/wasm/") {
+                "build the example components first: scripts/build-guests.sh"
+            } else {
+                "correct the path (it is relative to the manifest's folder)"
+            };
             c.problem(field, format!("`{p}` does not exist (looked for {})", path.display()), hint)
         }
     }
