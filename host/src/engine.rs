@@ -142,9 +142,6 @@ impl Drop for HostEngine {
 /// Hand-written because it is four comparisons; wasmparser would say the same thing.
 fn check_is_component(bytes: &[u8]) -> Result<()> {
     if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
-        if bytes.starts_with(b"(component") || bytes.starts_with(b"(module") {
-            return Ok(()); // WAT text: let wasmtime parse it
-        }
         bail!("it is not a WebAssembly file (no \\0asm header)");
     }
     let layer = u16::from_le_bytes([bytes[6], bytes[7]]);

@@ -114,6 +114,13 @@ fn compat_version(name: &str) -> Option<String> {
     })
 }
 
+/// Whether `want` names the interface `full`: the full name, the name without version
+/// (`outrigger:examples/driver`) or just the interface (`driver`).
+pub fn refers_to(full: &str, want: &str) -> bool {
+    let base = base_name(full);
+    full == want || base == want || base.rsplit('/').next() == Some(want)
+}
+
 /// Whether an import named `a` can be served by an export named `b`.
 pub fn names_compatible(a: &str, b: &str) -> bool {
     base_name(a) == base_name(b) && compat_version(a) == compat_version(b)
@@ -133,36 +140,33 @@ impl fmt::Display for ComponentInfo {
             }
             None => writeln!(f, "kind: REACTIVE (no wasi:cli/run export: a fresh instance per call)")?,
         }
-        let section = |f: &mut fmt::Formatter<'_>,
-                       title: &str,
-                       list: &[Interface],
-                       root: &[Function],
-                       mark: bool|
-         -> fmt::Result {
-            writeln!(f, "{title}:")?;
-            if list.is_empty() && root.is_empty() {
-                writeln!(f, "  (none)")?;
-            }
-            for func in root {
-                writeln!(f, "  {}: {}", func.name, signature(&func.ty))?;
-            }
-            for i in list {
-                let host = if mark && crate::plan::host_provides(&i.name) { "  (provided by the host)" } else { "" };
-                writeln!(f, "  {}{host}", i.name)?;
-                if mark && !host.is_empty() {
-                    continue;
+        let section =
+            |f: &mut fmt::Formatter<'_>, title: &str, list: &[&Interface], root: &[Function]| -> fmt::Result {
+                writeln!(f, "{title}:")?;
+                if list.is_empty() && root.is_empty() {
+                    writeln!(f, "  (none)")?;
                 }
-                for r in &i.resources {
-                    writeln!(f, "    resource {r}")?;
+                for func in root {
+                    writeln!(f, "  {}: {}", func.name, signature(&func.ty))?;
                 }
-                for func in &i.functions {
-                    writeln!(f, "    {}: {}", func.name, signature(&func.ty))?;
+                for i in list {
+                    writeln!(f, "  {}", i.name)?;
+                    for r in &i.resources {
+                        writeln!(f, "    resource {r}")?;
+                    }
+                    for func in &i.functions {
+                        writeln!(f, "    {}: {}", func.name, signature(&func.ty))?;
+                    }
                 }
-            }
-            Ok(())
-        };
-        section(f, "exports", &self.exports, &self.root_exports, false)?;
-        section(f, "imports", &self.imports, &self.root_imports, true)
+                Ok(())
+            };
+        let (host, linked): (Vec<&Interface>, Vec<&Interface>) =
+            self.imports.iter().partition(|i| crate::plan::host_provides(&i.name));
+        section(f, "exports", &self.exports.iter().collect::<Vec<_>>(), &self.root_exports)?;
+        section(f, "imports linked to other workload members", &linked, &self.root_imports)?;
+        let names: Vec<&str> = host.iter().map(|i| i.name.as_str()).collect();
+        let names = if names.is_empty() { "(none)".to_string() } else { names.join(", ") };
+        writeln!(f, "imports the host provides (WASI): {names}")
     }
 }
 

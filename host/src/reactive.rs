@@ -95,11 +95,7 @@ impl ReactivePool {
                 f.name == fname
                     && match (iface, i) {
                         (None, _) => true,
-                        (Some(want), Some(i)) => {
-                            i.name == want
-                                || crate::inspect::base_name(&i.name) == want
-                                || i.name.rsplit('/').next().map(crate::inspect::base_name) == Some(want)
-                        }
+                        (Some(want), Some(i)) => crate::inspect::refers_to(&i.name, want),
                         (Some(_), None) => false,
                     }
             })
@@ -190,12 +186,6 @@ impl ReactivePool {
             return CallError::MemoryLimit { component: self.name.clone(), limit: self.memory, requested };
         }
         CallError::Trapped { component: self.name.clone(), message: chain(e) }
-    }
-
-    /// How many invocations may run at once is bounded by the engine's pool; this is
-    /// the component's configured time limit.
-    pub fn timeout(&self) -> Duration {
-        self.timeout
     }
 }
 

@@ -35,8 +35,15 @@ impl ServiceState {
 
 impl fmt::Display for ServiceState {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = serde_json::to_value(self).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
-        f.write_str(&s)
+        f.write_str(match self {
+            ServiceState::Starting => "STARTING",
+            ServiceState::Running => "RUNNING",
+            ServiceState::Backoff => "BACKOFF",
+            ServiceState::Completed => "COMPLETED",
+            ServiceState::Error => "ERROR",
+            ServiceState::Stopping => "STOPPING",
+            ServiceState::Stopped => "STOPPED",
+        })
     }
 }
 

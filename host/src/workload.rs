@@ -99,8 +99,7 @@ impl Workload {
     /// Compiles and plans a manifest without running anything: what
     /// `outrigger validate` does after the manifest itself is valid.
     pub async fn check(manifest: &Manifest, options: HostOptions) -> Result<crate::plan::Plan> {
-        let engine =
-            Arc::new(HostEngine::new(EngineOptions { cache: options.engine.cache, ..EngineOptions::default() })?);
+        let engine = Arc::new(HostEngine::new(options.engine.clone())?);
         let members = assemble::compile(&engine, manifest).await?;
         let plan = assemble::plan(&members)?;
         // Linking also checks WASI imports against what the host provides.

@@ -23,7 +23,17 @@ use std::time::Duration;
 /// exports, write a workload manifest (see examples/*.yaml), check it with
 /// `outrigger validate`, then `outrigger run` it.
 #[derive(Parser)]
-#[command(name = "outrigger", version, max_term_width = 100)]
+#[command(
+    name = "outrigger",
+    version,
+    max_term_width = 100,
+    after_long_help = "Examples:
+  outrigger inspect target/wasm/counter_service.wasm
+  outrigger validate examples/counter.yaml
+  outrigger run examples/counter.yaml --for 10s --invoke 'client.bump(1000)'
+  outrigger status examples/counter.yaml
+  outrigger call examples/chain.yaml 'outer.apply(\"hello\")'"
+)]
 struct Cli {
     /// More log detail: -v for debug, -vv for trace. RUST_LOG overrides it.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
