@@ -14,7 +14,7 @@
 //! stdout as Markdown; benches/README.md holds a recorded run.
 use outrigger::ctx::Ctx;
 use outrigger::engine::EngineOptions;
-use outrigger::reactive::export_index;
+use outrigger::inspect::export_index;
 use outrigger::wasi::GuestEnv;
 use outrigger::{HostEngine, HostOptions, Manifest, Val, Workload};
 use std::path::PathBuf;

@@ -21,7 +21,7 @@ else
   echo "[build-guests] no wasm32-wasip2 toolchain: run scripts/setup.sh" >&2
   exit 1
 fi
-echo "[build-guests] building ${#pkgs[@]} guest components" >&2
+echo "[build-guests] building $(( ${#pkgs[@]} / 2 )) guest components" >&2
 "${cargo[@]}" build --locked --profile guest --target wasm32-wasip2 "${pkgs[@]}"
 mkdir -p "$root/target/wasm"
 out="$target_dir/wasm32-wasip2/guest"

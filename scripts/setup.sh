@@ -28,4 +28,4 @@ fi
 bash scripts/build-guests.sh
 log "building the host (release)"
 cargo build --release --locked -p outrigger
-log "ready: $(pwd)/target/release/outrigger"
+log "ready: ${CARGO_TARGET_DIR:-$(pwd)/target}/release/outrigger"

@@ -5,8 +5,8 @@
 use crate::wit_types::signature;
 use std::fmt;
 use wasmtime::Engine;
-use wasmtime::component::Component;
 use wasmtime::component::types::{ComponentFunc, ComponentItem};
+use wasmtime::component::{Component, ComponentExportIndex};
 
 /// One function of an interface (or of the component's root).
 #[derive(Clone, Debug)]
@@ -183,4 +183,30 @@ mod tests {
         assert!(names_compatible("a:b/c", "a:b/c"));
         assert!(!names_compatible("a:b/c", "a:b/d"));
     }
+}
+
+/// Looks up `function`, inside `interface` if given, in a component's exports.
+pub fn export_index(component: &Component, interface: Option<&str>, function: &str) -> Option<ComponentExportIndex> {
+    match interface {
+        Some(i) => {
+            let inst = component.get_export_index(None, i)?;
+            component.get_export_index(Some(&inst), function)
+        }
+        None => component.get_export_index(None, function),
+    }
+}
+
+/// Resolves a member's export table (the plan's `(interface, function)` pairs, in
+/// order) to export indexes, once, before any instance exists.
+pub fn export_indexes(
+    component: &Component,
+    member: &str,
+    table: &[(String, String)],
+) -> anyhow::Result<Vec<ComponentExportIndex>> {
+    table
+        .iter()
+        .map(|(i, f)| {
+            export_index(component, Some(i), f).ok_or_else(|| anyhow::anyhow!("`{member}` has no export {i}#{f}"))
+        })
+        .collect()
 }

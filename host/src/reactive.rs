@@ -6,12 +6,12 @@
 use crate::ctx::Ctx;
 use crate::engine::HostEngine;
 use crate::error::{CallError, chain};
-use crate::inspect::ComponentInfo;
+use crate::inspect::{ComponentInfo, export_index, export_indexes};
 use crate::wasi::GuestEnv;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use wasmtime::component::{Component, ComponentExportIndex, InstancePre, Val};
+use wasmtime::component::{ComponentExportIndex, InstancePre, Val};
 use wasmtime::{Store, Trap};
 
 /// One reactive component, ready to be instantiated per call.
@@ -54,14 +54,7 @@ pub struct PoolSpec {
 impl ReactivePool {
     pub fn new(engine: Arc<HostEngine>, spec: PoolSpec) -> anyhow::Result<ReactivePool> {
         let component = spec.pre.component().clone();
-        let exports = spec
-            .exports
-            .iter()
-            .map(|(iface, func)| {
-                export_index(&component, Some(iface), func)
-                    .ok_or_else(|| anyhow::anyhow!("component `{}` has no export {iface}#{func}", spec.name))
-            })
-            .collect::<anyhow::Result<_>>()?;
+        let exports = export_indexes(&component, &spec.name, &spec.exports)?;
         Ok(ReactivePool {
             name: spec.name,
             engine,
@@ -186,16 +179,5 @@ impl ReactivePool {
             return CallError::MemoryLimit { component: self.name.clone(), limit: self.memory, requested };
         }
         CallError::Trapped { component: self.name.clone(), message: chain(e) }
-    }
-}
-
-/// Looks up `function`, inside `interface` if given, in a component's exports.
-pub fn export_index(component: &Component, interface: Option<&str>, function: &str) -> Option<ComponentExportIndex> {
-    match interface {
-        Some(i) => {
-            let inst = component.get_export_index(None, i)?;
-            component.get_export_index(Some(&inst), function)
-        }
-        None => component.get_export_index(None, function),
     }
 }

@@ -8,7 +8,7 @@ use crate::ctx::Ctx;
 use crate::engine::HostEngine;
 use crate::error::{CallError, chain};
 use crate::forward::ServiceCall;
-use crate::reactive::export_index;
+use crate::inspect::{export_index, export_indexes};
 use crate::wasi::GuestEnv;
 use futures::future::Either;
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -71,14 +71,7 @@ impl ServiceRunner {
         let component = spec.pre.component().clone();
         let run = export_index(&component, Some(&spec.run_interface), "run")
             .ok_or_else(|| anyhow::anyhow!("service `{}` has no {}#run export", spec.name, spec.run_interface))?;
-        let exports = spec
-            .exports
-            .iter()
-            .map(|(i, f)| {
-                export_index(&component, Some(i), f)
-                    .ok_or_else(|| anyhow::anyhow!("service `{}` has no export {i}#{f}", spec.name))
-            })
-            .collect::<anyhow::Result<_>>()?;
+        let exports = export_indexes(&component, &spec.name, &spec.exports)?;
         Ok(ServiceRunner {
             name: spec.name,
             engine,

@@ -43,10 +43,16 @@ pub fn options() -> HostOptions {
     }
 }
 
-/// Starts a workload from manifest text and waits until its services run.
-pub async fn start(yaml: &str) -> (Workload, TestManifest) {
+/// Starts a workload from manifest text (services may still be starting).
+pub async fn launch(yaml: &str) -> (Workload, TestManifest) {
     let m = TestManifest::new(yaml);
     let w = Workload::start(&m.load(), options()).await.unwrap_or_else(|e| panic!("workload did not start: {e:#}"));
+    (w, m)
+}
+
+/// Starts a workload from manifest text and waits until its services run.
+pub async fn start(yaml: &str) -> (Workload, TestManifest) {
+    let (w, m) = launch(yaml).await;
     w.wait_running(Duration::from_secs(20)).await.expect("services running");
     (w, m)
 }

@@ -1,6 +1,6 @@
 //! The service supervisor: fresh store per restart, backoff, max restarts -> ERROR,
 //! exit 0 -> COMPLETED, what callers see while a service dies or restarts, clean stop.
-use crate::common::{COUNTER, start, u64_of};
+use crate::common::{COUNTER, launch, start, u64_of};
 use outrigger::{CallError, ServiceState, Val};
 use std::time::{Duration, Instant};
 
@@ -83,8 +83,7 @@ spec:
       maxRestarts: 3
       backoff: { initial: 100ms, multiplier: 2, max: 250ms }
 "#;
-    let m = crate::common::TestManifest::new(yaml);
-    let w = outrigger::Workload::start(&m.load(), crate::common::options()).await.unwrap();
+    let (w, _m) = launch(yaml).await;
     let mut rx = w.watch_service("crasher").unwrap();
     let mut starts = Vec::new();
     let mut states = Vec::new();
@@ -135,8 +134,7 @@ spec:
       maxRestarts: 1
       backoff: { initial: 10ms }
 "#;
-    let m = crate::common::TestManifest::new(yaml);
-    let w = outrigger::Workload::start(&m.load(), crate::common::options()).await.unwrap();
+    let (w, _m) = launch(yaml).await;
     let done = w.wait_for_service("done", Duration::from_secs(10), |s| s.state.is_final()).await.unwrap();
     assert_eq!((done.state, done.incarnations, done.failures), (ServiceState::Completed, 1, 0));
     let failing = w.wait_for_service("failing", Duration::from_secs(10), |s| s.state.is_final()).await.unwrap();
