@@ -107,9 +107,9 @@ async fn in_store(engine: &HostEngine, component: &wasmtime::component::Componen
     let env = GuestEnv::new("ceiling", vec![("TICK_MS".into(), "10".into())], vec![], Default::default());
     let mut store = Store::new(&engine.engine, Ctx::new(env.wasi_ctx(), env.config.clone(), 1 << 30));
     outrigger::service::yield_periodically(&mut store, engine.ticks(Duration::from_millis(10)));
-    let instance = linker.instantiate_async(&mut store, &component).await.unwrap();
+    let instance = linker.instantiate_async(&mut store, component).await.unwrap();
     let run =
-        instance.get_func(&mut store, export_index(&component, Some("wasi:cli/run@0.3.2"), "run").unwrap()).unwrap();
+        instance.get_func(&mut store, export_index(component, Some("wasi:cli/run@0.3.2"), "run").unwrap()).unwrap();
     let incr = instance
         .get_func(&mut store, export_index(component, Some("outrigger:examples/counter@0.1.0"), "incr").unwrap())
         .unwrap();

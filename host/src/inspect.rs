@@ -170,21 +170,6 @@ impl fmt::Display for ComponentInfo {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::names_compatible;
-
-    #[test]
-    fn semver_compatibility() {
-        assert!(names_compatible("wasi:cli/run@0.3.0", "wasi:cli/run@0.3.2"));
-        assert!(!names_compatible("wasi:cli/run@0.2.0", "wasi:cli/run@0.3.0"));
-        assert!(names_compatible("a:b/c@1.0.0", "a:b/c@1.4.1"));
-        assert!(!names_compatible("wasi:messaging/producer@0.2.0-draft", "wasi:messaging/producer@0.2.0"));
-        assert!(names_compatible("a:b/c", "a:b/c"));
-        assert!(!names_compatible("a:b/c", "a:b/d"));
-    }
-}
-
 /// Looks up `function`, inside `interface` if given, in a component's exports.
 pub fn export_index(component: &Component, interface: Option<&str>, function: &str) -> Option<ComponentExportIndex> {
     match interface {
@@ -209,4 +194,19 @@ pub fn export_indexes(
             export_index(component, Some(i), f).ok_or_else(|| anyhow::anyhow!("`{member}` has no export {i}#{f}"))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::names_compatible;
+
+    #[test]
+    fn semver_compatibility() {
+        assert!(names_compatible("wasi:cli/run@0.3.0", "wasi:cli/run@0.3.2"));
+        assert!(!names_compatible("wasi:cli/run@0.2.0", "wasi:cli/run@0.3.0"));
+        assert!(names_compatible("a:b/c@1.0.0", "a:b/c@1.4.1"));
+        assert!(!names_compatible("wasi:messaging/producer@0.2.0-draft", "wasi:messaging/producer@0.2.0"));
+        assert!(names_compatible("a:b/c", "a:b/c"));
+        assert!(!names_compatible("a:b/c", "a:b/d"));
+    }
 }
