@@ -142,6 +142,13 @@ fn every_problem_is_reported_at_once() {
     assert_eq!(problems.len(), 3, "{problems:#?}");
 }
 
+/// Checks that an error message says each of `expected`.
+fn assert_mentions(msg: &str, expected: &[&str]) {
+    for e in expected {
+        assert!(msg.contains(e), "`{e}` not in:\n{msg}");
+    }
+}
+
 /// Manifest is fine; linking is not. Returns the error message and its problem count.
 async fn link_errors(yaml: &str) -> (String, usize) {
     let m = TestManifest::new(yaml);
@@ -162,27 +169,29 @@ async fn link_error(yaml: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_import_nobody_provides_names_the_import_and_the_offers() {
     let msg = link_error("metadata: { name: t }\nspec:\n  components:\n    - name: ticks\n      component: \"{wasm}/tick_counter.wasm\"\n    - name: upper\n      component: \"{wasm}/upper.wasm\"\n").await;
-    for e in [
-        "component `ticks` imports `outrigger:examples/counter@0.1.0`",
-        "nothing provides it",
-        "component `upper` exports: outrigger:examples/transform@0.1.0",
-        "fix:",
-    ] {
-        assert!(msg.contains(e), "`{e}` not in:\n{msg}");
-    }
+    assert_mentions(
+        &msg,
+        &[
+            "component `ticks` imports `outrigger:examples/counter@0.1.0`",
+            "nothing provides it",
+            "component `upper` exports: outrigger:examples/transform@0.1.0",
+            "fix:",
+        ],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wit_mismatch_names_the_function_and_both_types() {
     let msg = link_error(&format!("metadata: {{ name: t }}\nspec:\n  services:\n    - name: counter\n      {SVC}\n  components:\n    - name: wrong\n      component: \"{{wasm}}/wrong_client.wasm\"\n")).await;
-    for e in [
-        "function `incr` differs",
-        "imported as `func(n: u32) -> u64`",
-        "exported as `async func(n: u64) -> u64`",
-        "parameter `n`: u32 vs u64",
-    ] {
-        assert!(msg.contains(e), "`{e}` not in:\n{msg}");
-    }
+    assert_mentions(
+        &msg,
+        &[
+            "function `incr` differs",
+            "imported as `func(n: u32) -> u64`",
+            "exported as `async func(n: u64) -> u64`",
+            "parameter `n`: u32 vs u64",
+        ],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -191,13 +200,14 @@ async fn two_providers_need_a_link() {
         "metadata: {{ name: t }}\nspec:\n  services:\n    - name: one\n      {SVC}\n    - name: two\n      {SVC}\n  components:\n    - name: client\n      {CLIENT}\n      links: {{ \"outrigger:examples/slow\": one }}\n"
     ))
     .await;
-    for e in [
-        "imports `outrigger:examples/counter@0.1.0`",
-        "2 members export it",
-        "links: { \"outrigger:examples/counter\": <name> }",
-    ] {
-        assert!(msg.contains(e), "`{e}` not in:\n{msg}");
-    }
+    assert_mentions(
+        &msg,
+        &[
+            "imports `outrigger:examples/counter@0.1.0`",
+            "2 members export it",
+            "links: { \"outrigger:examples/counter\": <name> }",
+        ],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -206,13 +216,14 @@ async fn resources_across_instances_are_refused_clearly() {
     // problem per import, each naming the resource.
     let (msg, problems) = link_errors("metadata: { name: t }\nspec:\n  components:\n    - name: a\n      component: \"{wasm}/handles.wasm\"\n    - name: b\n      component: \"{wasm}/handles.wasm\"\n").await;
     assert_eq!(problems, 2, "{msg}");
-    for e in [
-        "component `a` imports `outrigger:fixtures/handles@0.1.0`, which component `b` exports",
-        "resource `thing`",
-        "does not proxy them",
-    ] {
-        assert!(msg.contains(e), "`{e}` not in:\n{msg}");
-    }
+    assert_mentions(
+        &msg,
+        &[
+            "component `a` imports `outrigger:fixtures/handles@0.1.0`, which component `b` exports",
+            "resource `thing`",
+            "does not proxy them",
+        ],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
