@@ -45,6 +45,10 @@ struct Cli {
     /// for component -> service calls (benches/README.md). Default: one per CPU.
     #[arg(long, global = true, value_name = "N")]
     threads: Option<usize>,
+    /// Instances (services and reactive invocations) alive at once; callers beyond it
+    /// wait. Each slot reserves address space for a 4 GiB memory.
+    #[arg(long, global = true, value_name = "N", default_value_t = 1000)]
+    max_instances: u32,
     #[command(subcommand)]
     command: Command,
 }
@@ -133,12 +137,13 @@ fn init_logging(verbose: u8) {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).compact().init();
 }
 
-fn options(no_cache: bool) -> HostOptions {
-    HostOptions { engine: EngineOptions { cache: !no_cache, ..EngineOptions::default() }, ..HostOptions::default() }
+fn options(cli: &Cli) -> HostOptions {
+    let engine = EngineOptions { cache: !cli.no_cache, max_instances: cli.max_instances, ..EngineOptions::default() };
+    HostOptions { engine, ..HostOptions::default() }
 }
 
 async fn dispatch(cli: Cli) -> Result<ExitCode> {
-    let opts = options(cli.no_cache);
+    let opts = options(&cli);
     match cli.command {
         Command::Run { workload, duration, invoke, status_file } => {
             run(&workload, duration, &invoke, status_file, opts).await
