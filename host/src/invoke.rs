@@ -32,6 +32,7 @@ impl Callee for ComponentCallee {
         let pool = self.pool();
         Box::pin(async move {
             let pool = pool?;
+            let component = pool.name.clone();
             // Its own tokio task: the callee runs in parallel with the caller's store,
             // and is never polled from inside another store's event loop.
             let task = tokio::spawn(async move {
@@ -39,7 +40,7 @@ impl Callee for ComponentCallee {
                 pool.invoke(&export, &params, results).await
             });
             task.await.unwrap_or_else(|e| {
-                Err(CallError::Trapped { component: "?".into(), message: format!("invocation task failed: {e}") })
+                Err(CallError::Trapped { component, message: format!("the invocation task failed: {e}") })
             })
         })
     }

@@ -86,6 +86,23 @@ impl ServiceRunner {
         })
     }
 
+    /// Replies to a finished forwarded call. A call that trapped the instance gets
+    /// `ServiceDied`, and the reason comes back as `Err` (the incarnation is over).
+    fn answer(&self, reply: Reply, result: wasmtime::Result<Vec<Val>>) -> Result<(), String> {
+        match result {
+            Ok(values) => {
+                self.served.fetch_add(1, Ordering::Relaxed);
+                let _ = reply.send(Ok(values));
+                Ok(())
+            }
+            Err(e) => {
+                let why = format!("trapped while serving a call: {}", chain(&e));
+                let _ = reply.send(Err(CallError::ServiceDied { service: self.name.clone(), reason: why.clone() }));
+                Err(why)
+            }
+        }
+    }
+
     /// Runs one incarnation to its end. `running` is called once the instance exists
     /// and `run` is about to start; `stopping` when a stop was requested.
     pub async fn incarnation(
@@ -110,11 +127,10 @@ impl ServiceRunner {
             .map(|i| instance.get_func(&mut store, i).expect("checked when the runner was built"))
             .collect();
         running();
-        let served = &self.served;
         // Reply slots of calls in flight. Kept outside `run_concurrent`: if the event
         // loop itself fails (a trap in any task), its closure is dropped, and these
         // callers must still hear why, at once.
-        let mut replies: Slab<oneshot::Sender<Result<Vec<Val>, CallError>>> = Slab::new();
+        let mut replies: Slab<Reply> = Slab::new();
         let replies_ref = &mut replies;
         // While a guest computes without awaiting, wasmtime keeps resuming it and does
         // not poll the closure below, so a stop request could go unseen. This watch
@@ -127,77 +143,68 @@ impl ServiceRunner {
             }
             tokio::time::sleep(grace + Duration::from_millis(500)).await;
         };
-        let event_loop = store
-            .run_concurrent(async |acc| {
-                let replies = replies_ref;
-                // `run` and every forwarded call are tasks of this one instance. They
-                // share one FuturesUnordered, so only the ones that were woken get polled.
-                let run_task = async {
-                    let mut out = vec![Val::Bool(false)];
-                    Done::Run(run.call_concurrent(acc, &[], &mut out).await.map(|()| out))
-                };
-                let serve = |key: usize, func: Func, params: Vec<Val>, n: usize| async move {
-                    let mut out = vec![Val::Bool(false); n];
-                    let r = func.call_concurrent(acc, &params, &mut out).await;
-                    Done::Call(key, r.map(|()| out))
-                };
-                let mut tasks = FuturesUnordered::new();
-                tasks.push(Either::Left(run_task));
-                let mut stop = pin!(shutdown.changed());
-                let exit = loop {
-                    tokio::select! {
-                        biased;
-                        _ = &mut stop => break Exit::Shutdown,
-                        Some(done) = tasks.next() => match done {
-                            Done::Run(r) => break run_exit(r),
-                            Done::Call(key, Ok(values)) => {
-                                served.fetch_add(1, Ordering::Relaxed);
-                                let _ = replies.remove(key).send(Ok(values));
-                            }
-                            Done::Call(key, Err(e)) => {
-                                let why = format!("trapped while serving a call: {}", chain(&e));
-                                let _ = replies.remove(key).send(Err(CallError::ServiceDied { service: self.name.clone(), reason: why.clone() }));
+        let event_loop = store.run_concurrent(async |acc| {
+            let replies = replies_ref;
+            // `run` and every forwarded call are tasks of this one instance. They
+            // share one FuturesUnordered, so only the ones that were woken get polled.
+            let run_task = async {
+                let mut out = vec![Val::Bool(false)];
+                Done::Run(run.call_concurrent(acc, &[], &mut out).await.map(|()| out))
+            };
+            let serve = |key: usize, func: Func, params: Vec<Val>, n: usize| async move {
+                let mut out = vec![Val::Bool(false); n];
+                let r = func.call_concurrent(acc, &params, &mut out).await;
+                Done::Call(key, r.map(|()| out))
+            };
+            let mut tasks = FuturesUnordered::new();
+            tasks.push(Either::Left(run_task));
+            let mut stop = pin!(shutdown.changed());
+            let exit = loop {
+                tokio::select! {
+                    biased;
+                    _ = &mut stop => break Exit::Shutdown,
+                    Some(done) = tasks.next() => match done {
+                        Done::Run(r) => break run_exit(r),
+                        Done::Call(key, r) => {
+                            if let Err(why) = self.answer(replies.remove(key), r) {
                                 break Exit::Failed(why);
                             }
-                        },
-                        call = calls.recv(), if replies.len() < self.max_in_flight => {
-                            let Some(mut call) = call else { break Exit::Shutdown };
-                            // Start this call and whatever else is queued (up to the
-                            // limit) without another round through `select!`.
-                            loop {
-                                let key = replies.insert(call.reply);
-                                tasks.push(Either::Right(serve(key, funcs[call.target], call.params, call.results)));
-                                if replies.len() >= self.max_in_flight {
-                                    break;
-                                }
-                                match calls.try_recv() {
-                                    Ok(next) => call = next,
-                                    Err(_) => break,
-                                }
-                            }
                         }
-                    }
-                };
-                if exit == Exit::Shutdown && !replies.is_empty() {
-                    stopping();
-                    let mut grace = pin!(tokio::time::sleep(self.grace));
-                    while !replies.is_empty() {
-                        tokio::select! {
-                            _ = &mut grace => break,
-                            Some(done) = tasks.next() => {
-                                if let Done::Call(key, r) = done {
-                                    let tx = replies.remove(key);
-                                    if let Ok(values) = r {
-                                        served.fetch_add(1, Ordering::Relaxed);
-                                        let _ = tx.send(Ok(values));
-                                    }
-                                }
+                    },
+                    call = calls.recv(), if replies.len() < self.max_in_flight => {
+                        let Some(mut call) = call else { break Exit::Shutdown };
+                        // Start this call and whatever else is queued (up to the
+                        // limit) without another round through `select!`.
+                        loop {
+                            let key = replies.insert(call.reply);
+                            tasks.push(Either::Right(serve(key, funcs[call.target], call.params, call.results)));
+                            if replies.len() >= self.max_in_flight {
+                                break;
+                            }
+                            match calls.try_recv() {
+                                Ok(next) => call = next,
+                                Err(_) => break,
                             }
                         }
                     }
                 }
-                exit
-            });
+            };
+            if exit == Exit::Shutdown && !replies.is_empty() {
+                stopping();
+                let mut grace = pin!(tokio::time::sleep(self.grace));
+                while !replies.is_empty() {
+                    tokio::select! {
+                        _ = &mut grace => break,
+                        Some(done) = tasks.next() => {
+                            if let Done::Call(key, r) = done {
+                                let _ = self.answer(replies.remove(key), r);
+                            }
+                        }
+                    }
+                }
+            }
+            exit
+        });
         let outcome = tokio::select! {
             r = event_loop => r,
             _ = forced_stop => {
@@ -229,6 +236,9 @@ pub fn yield_periodically(store: &mut Store<Ctx>, ticks: u64) {
     store.set_epoch_deadline(ticks);
     store.epoch_deadline_callback(move |_| Ok(UpdateDeadline::YieldCustom(ticks, Box::pin(tokio::task::yield_now()))));
 }
+
+/// Where a forwarded call's answer goes.
+type Reply = oneshot::Sender<Result<Vec<Val>, CallError>>;
 
 /// What finished: `run`, or the forwarded call with this reply key.
 enum Done {
