@@ -30,7 +30,7 @@ pub(crate) struct Compiled {
 }
 
 /// Compiles every member (in parallel) and checks its kind. Errors name the member.
-pub(crate) async fn compile(engine: &Arc<HostEngine>, manifest: &Manifest) -> Result<Vec<Compiled>> {
+async fn compile(engine: &Arc<HostEngine>, manifest: &Manifest) -> Result<Vec<Compiled>> {
     let entries = manifest
         .spec
         .services
@@ -74,7 +74,7 @@ pub(crate) async fn compile(engine: &Arc<HostEngine>, manifest: &Manifest) -> Re
 }
 
 /// Plans the links between compiled members.
-pub(crate) fn plan(members: &[Compiled]) -> Result<Plan, crate::plan::PlanError> {
+fn plan(members: &[Compiled]) -> Result<Plan, crate::plan::PlanError> {
     let view: Vec<Member<'_>> = members
         .iter()
         .map(|m| Member { name: &m.entry.name, role: m.role, info: &m.info, links: &m.entry.links })
@@ -98,8 +98,17 @@ pub(crate) struct Assembled {
     pub pools: Arc<PoolTable>,
 }
 
+/// Everything from a validated manifest to a ready workload: compile, plan, assemble.
+/// Returns the plan too (who serves which import; each member's export table).
+pub(crate) async fn build(engine: &Arc<HostEngine>, manifest: &Manifest, grace: Duration) -> Result<(Plan, Assembled)> {
+    let members = compile(engine, manifest).await?;
+    let plan = plan(&members)?;
+    let assembled = assemble(engine, members, plan.clone(), grace).await?;
+    Ok((plan, assembled))
+}
+
 /// Builds linkers, handles, pools and runners for a planned workload.
-pub(crate) async fn assemble(
+async fn assemble(
     engine: &Arc<HostEngine>,
     members: Vec<Compiled>,
     plan: Plan,

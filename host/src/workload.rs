@@ -68,11 +68,10 @@ impl Workload {
     /// starts one supervisor per service.
     pub async fn start(manifest: &Manifest, options: HostOptions) -> Result<Workload> {
         let engine = Arc::new(HostEngine::new(options.engine.clone())?);
-        let members = assemble::compile(&engine, manifest).await?;
-        let plan = assemble::plan(&members)?;
-        let member_names: Vec<String> = members.iter().map(|m| m.entry.name.clone()).collect();
-        let exports = member_names.into_iter().zip(plan.exports.iter().cloned()).collect();
-        let Assembled { services, pools } = assemble::assemble(&engine, members, plan, options.stop_grace).await?;
+        let (plan, Assembled { services, pools }) = assemble::build(&engine, manifest, options.stop_grace).await?;
+        // Members are in manifest order: services, then components.
+        let names = manifest.spec.services.iter().chain(&manifest.spec.components).map(|e| e.name.clone());
+        let exports = names.zip(plan.exports).collect();
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut entries = Vec::new();
         let mut tasks = Vec::new();
@@ -100,10 +99,8 @@ impl Workload {
     /// `outrigger validate` does after the manifest itself is valid.
     pub async fn check(manifest: &Manifest, options: HostOptions) -> Result<crate::plan::Plan> {
         let engine = Arc::new(HostEngine::new(options.engine.clone())?);
-        let members = assemble::compile(&engine, manifest).await?;
-        let plan = assemble::plan(&members)?;
-        // Linking also checks WASI imports against what the host provides.
-        assemble::assemble(&engine, members, plan.clone(), options.stop_grace).await?;
+        // Assembling also links, which checks WASI imports against what the host provides.
+        let (plan, _) = assemble::build(&engine, manifest, options.stop_grace).await?;
         Ok(plan)
     }
 
