@@ -12,11 +12,8 @@
 //!
 //! Every scenario runs five times and the median run is reported. Numbers go to
 //! stdout as Markdown; benches/README.md holds a recorded run.
-use outrigger::ctx::Ctx;
-use outrigger::engine::EngineOptions;
-use outrigger::inspect::export_index;
-use outrigger::wasi::GuestEnv;
-use outrigger::{HostEngine, HostOptions, Manifest, Val, Workload};
+use outrigger::bench_support::{GuestEnv, export_index, yield_periodically};
+use outrigger::{EngineOptions, HostEngine, HostOptions, Manifest, Val, Workload};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use wasmtime::Store;
@@ -105,8 +102,8 @@ where
 async fn in_store(engine: &HostEngine, component: &wasmtime::component::Component, callers: usize, per: usize) -> Run {
     let linker = engine.base_linker().unwrap();
     let env = GuestEnv::new("ceiling", vec![("TICK_MS".into(), "10".into())], vec![], Default::default());
-    let mut store = Store::new(&engine.engine, Ctx::new(env.wasi_ctx(), env.config.clone(), 1 << 30));
-    outrigger::service::yield_periodically(&mut store, engine.ticks(Duration::from_millis(10)));
+    let mut store = Store::new(&engine.engine, env.ctx(1 << 30));
+    yield_periodically(&mut store, engine.ticks(Duration::from_millis(10)));
     let instance = linker.instantiate_async(&mut store, component).await.unwrap();
     let run =
         instance.get_func(&mut store, export_index(component, Some("wasi:cli/run@0.3.2"), "run").unwrap()).unwrap();
@@ -155,7 +152,7 @@ async fn suite(runtime: &str) {
     w.wait_running(Duration::from_secs(10)).await.unwrap();
     let svc = w.service("counter").unwrap().clone();
     let incr = w.service_target("counter", "outrigger:examples/counter@0.1.0", "incr").unwrap();
-    let engine = HostEngine::new(opts.engine.clone()).unwrap();
+    let engine = HostEngine::new(opts.engine.clone(), opts.catalogue.clone()).unwrap();
 
     println!("\n### tokio {runtime}\n");
     println!("| scenario | calls/s | p50 µs | p99 µs | of in-store |");
@@ -171,7 +168,7 @@ async fn suite(runtime: &str) {
             let f = drive(callers, per, move || {
                 let s = s.clone();
                 async move {
-                    s.call(incr, vec![Val::U64(1)], 1).await.unwrap();
+                    s.call(incr, vec![Val::U64(1)]).await.unwrap();
                 }
             })
             .await;

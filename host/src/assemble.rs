@@ -2,20 +2,22 @@
 //! component, check each is where it belongs (services export `wasi:cli/run`,
 //! reactive components do not), plan the links, resolve socket permissions, build
 //! one linker per member with its imports wired to the providers, and pre-instantiate.
-//! Nothing runs yet; [`crate::Workload::start`] does that.
+//! Nothing runs yet; [`crate::Workload::start`] does that. Each stage fails with its
+//! own [`StartError`] variant, so "does not compile" and "does not link" read apart.
 use crate::engine::HostEngine;
-use crate::forward::{ServiceCall, ServiceHandle};
-use crate::inspect::ComponentInfo;
-use crate::invoke::{ComponentCallee, PoolTable};
+use crate::engine::net_policy::NetPolicy;
+use crate::engine::wasi::GuestEnv;
+use crate::error::{StartError, chain};
+use crate::link::to_component::{ComponentCallee, PoolTable};
+use crate::link::to_service::{ServiceCall, ServiceHandle};
 use crate::link::{Callee, define_import};
-use crate::manifest::{Entry, Manifest};
-use crate::net_policy::NetPolicy;
-use crate::plan::{Member, Plan, Role};
-use crate::reactive::{PoolSpec, ReactivePool};
-use crate::service::{RunnerSpec, ServiceRunner};
-use crate::status::ServiceStatus;
-use crate::wasi::GuestEnv;
-use anyhow::{Context as _, Result, bail};
+use crate::manifest::{Entry, Manifest, Role, Stdio};
+use crate::plan::info::ComponentInfo;
+use crate::plan::{Member, Plan};
+use crate::run::guest::Guest;
+use crate::run::reactive::ReactivePool;
+use crate::run::service::ServiceRunner;
+use crate::run::status::ServiceStatus;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -30,26 +32,20 @@ pub(crate) struct Compiled {
 }
 
 /// Compiles every member (in parallel) and checks its kind. Errors name the member.
-async fn compile(engine: &Arc<HostEngine>, manifest: &Manifest) -> Result<Vec<Compiled>> {
-    let entries = manifest
-        .spec
-        .services
-        .iter()
-        .map(|e| (e, Role::Service))
-        .chain(manifest.spec.components.iter().map(|e| (e, Role::Component)));
+async fn compile(engine: &Arc<HostEngine>, manifest: &Manifest) -> Result<Vec<Compiled>, StartError> {
     let mut jobs = Vec::new();
-    for (entry, role) in entries {
+    for (role, entry) in manifest.members() {
         let (engine, entry, path) = (engine.clone(), entry.clone(), manifest.resolve(&entry.component));
         jobs.push(tokio::task::spawn_blocking(move || {
-            let component = engine.load_component(&path).with_context(|| format!("{role} `{}`", entry.name))?;
+            let component = engine.load_component(&path).map_err(|e| format!("{role} `{}`: {e:#}", entry.name))?;
             let info = ComponentInfo::of(&engine.engine, &component);
-            Ok::<_, anyhow::Error>(Compiled { entry, role, component, info })
+            Ok::<_, String>(Compiled { entry, role, component, info })
         }));
     }
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for job in jobs {
-        match job.await? {
+        match job.await.map_err(|e| e.to_string()).and_then(|r| r) {
             Ok(c) => {
                 match (c.role, c.info.is_service()) {
                     (Role::Service, false) => problems.push(format!(
@@ -64,22 +60,22 @@ async fn compile(engine: &Arc<HostEngine>, manifest: &Manifest) -> Result<Vec<Co
                 }
                 out.push(c);
             }
-            Err(e) => problems.push(format!("{e:#}")),
+            Err(e) => problems.push(e),
         }
     }
     if !problems.is_empty() {
-        bail!(crate::plan::PlanError { problems });
+        return Err(StartError::Load { problems });
     }
     Ok(out)
 }
 
 /// Plans the links between compiled members.
-fn plan(members: &[Compiled]) -> Result<Plan, crate::plan::PlanError> {
+fn plan(engine: &HostEngine, members: &[Compiled]) -> Result<Plan, StartError> {
     let view: Vec<Member<'_>> = members
         .iter()
         .map(|m| Member { name: &m.entry.name, role: m.role, info: &m.info, links: &m.entry.links })
         .collect();
-    Plan::build(&view)
+    Ok(Plan::build(&view, &engine.catalogue)?)
 }
 
 /// A service, ready to be supervised.
@@ -100,10 +96,14 @@ pub(crate) struct Assembled {
 
 /// Everything from a validated manifest to a ready workload: compile, plan, assemble.
 /// Returns the plan too (who serves which import; each member's export table).
-pub(crate) async fn build(engine: &Arc<HostEngine>, manifest: &Manifest, grace: Duration) -> Result<(Plan, Assembled)> {
+pub(crate) async fn build(
+    engine: &Arc<HostEngine>,
+    manifest: &Manifest,
+    grace: Duration,
+) -> Result<(Plan, Assembled), StartError> {
     let members = compile(engine, manifest).await?;
-    let plan = plan(&members)?;
-    let assembled = assemble(engine, members, plan.clone(), grace).await?;
+    let plan = plan(engine, &members)?;
+    let assembled = assemble(engine, members, &plan, grace).await?;
     Ok((plan, assembled))
 }
 
@@ -111,9 +111,9 @@ pub(crate) async fn build(engine: &Arc<HostEngine>, manifest: &Manifest, grace: 
 async fn assemble(
     engine: &Arc<HostEngine>,
     members: Vec<Compiled>,
-    plan: Plan,
+    plan: &Plan,
     grace: Duration,
-) -> Result<Assembled> {
+) -> Result<Assembled, StartError> {
     // Service handles first: linkers of any member may forward to them.
     let mut handles = Vec::new();
     let mut receivers = Vec::new();
@@ -130,43 +130,36 @@ async fn assemble(
         }
     }
     let pools: Arc<PoolTable> = Arc::new(PoolTable::new());
+    let data = Arc::new(engine.catalogue.data().clone());
     let mut services = Vec::new();
     let mut pool_list = Vec::new();
     for (i, m) in members.into_iter().enumerate() {
-        let mut linker = engine.base_linker()?;
+        let link_error = |message: String| StartError::Link { role: m.role, member: m.entry.name.clone(), message };
+        let mut linker = engine.base_linker().map_err(|e| StartError::Engine(format!("{e:#}")))?;
         for link in &plan.imports[i] {
             let callee: Arc<dyn Callee> = match &handles[link.provider] {
                 Some(h) => Arc::new(h.clone()),
                 None => Arc::new(ComponentCallee { table: Arc::downgrade(&pools), member: link.provider }),
             };
-            define_import(&mut linker, link, callee)
-                .with_context(|| format!("linking `{}` into {} `{}`", link.import, m.role, m.entry.name))?;
+            define_import(&mut linker, link, callee, &data)
+                .map_err(|e| link_error(format!("defining `{}`: {e:#}", link.import)))?;
         }
-        let pre = linker
-            .instantiate_pre(&m.component)
-            .map_err(|e| anyhow::anyhow!("{}", crate::error::chain(&e)))
-            .with_context(|| format!("{} `{}` cannot be linked", m.role, m.entry.name))?;
-        let net = NetPolicy::resolve(&m.entry.allowed_hosts)
-            .await
-            .map_err(|e| anyhow::anyhow!("{} `{}`: {e}", m.role, m.entry.name))?;
-        let env = GuestEnv::new(&m.entry.name, m.entry.env_pairs(), m.entry.config_pairs(), net);
-        let exports = plan.exports[i].iter().map(|r| (r.interface.clone(), r.function.clone())).collect();
+        let pre = linker.instantiate_pre(&m.component).map_err(|e| link_error(chain(&e)))?;
+        let net = NetPolicy::resolve(&m.entry.allowed_hosts).await.map_err(|message| StartError::Network {
+            role: m.role,
+            member: m.entry.name.clone(),
+            message,
+        })?;
+        let mut env = GuestEnv::new(&m.entry.name, m.entry.env_pairs(), m.entry.config_pairs(), net);
+        env.process_stdio = m.entry.stdio == Stdio::Process;
+        let memory = m.entry.memory_limit(m.role == Role::Service);
+        let guest = Guest::new(engine.clone(), &m.entry.name, pre, env, memory, &plan.exports[i])
+            .map_err(|e| link_error(format!("{e:#}")))?;
         match m.role {
             Role::Service => {
-                let run_interface = m.info.run_export().expect("checked by compile").name.clone();
-                let runner = ServiceRunner::new(
-                    engine.clone(),
-                    RunnerSpec {
-                        name: m.entry.name.clone(),
-                        pre,
-                        env,
-                        memory: m.entry.memory_limit(true),
-                        run_interface,
-                        exports,
-                        max_in_flight: m.entry.calls().max_in_flight,
-                        grace,
-                    },
-                )?;
+                let run_interface = &m.info.run_export().expect("checked by compile").name;
+                let runner = ServiceRunner::new(guest, run_interface, m.entry.calls().max_in_flight, grace)
+                    .map_err(|e| link_error(format!("{e:#}")))?;
                 let (calls, status) = receivers[i].take().expect("one per service");
                 services.push(ServiceParts {
                     runner,
@@ -178,16 +171,7 @@ async fn assemble(
                 pool_list.push(None);
             }
             Role::Component => {
-                let spec = PoolSpec {
-                    name: m.entry.name.clone(),
-                    pre,
-                    env,
-                    memory: m.entry.memory_limit(false),
-                    timeout: m.entry.timeout(),
-                    info: m.info,
-                    exports,
-                };
-                pool_list.push(Some(Arc::new(ReactivePool::new(engine.clone(), spec)?)));
+                pool_list.push(Some(Arc::new(ReactivePool::new(guest, m.entry.timeout(), m.info))));
             }
         }
     }

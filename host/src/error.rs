@@ -1,10 +1,50 @@
-//! The typed errors a caller gets when a call across instances fails: a service
-//! that died, stopped or did not answer in time; a reactive component that trapped
-//! or hit a limit. They reach the calling guest either as the error value of its
-//! function's own result type (when it has one, see [`crate::wit_types::ErrorShape`])
-//! or as a trap, and they reach host code (tests, the CLI) as themselves.
-use crate::status::ServiceState;
+//! The typed errors of the public API. [`StartError`]: why a workload could not be
+//! loaded, linked or started. [`CallError`]: why a call across instances failed (a
+//! service that died, stopped or did not answer in time; a reactive component that
+//! trapped or hit a limit). Call errors reach the calling guest either as the error
+//! value of its function's own result type (when it has one, see
+//! `plan/wit_types.rs` `ErrorShape`) or as a trap, and they reach host code (tests,
+//! the CLI) as themselves.
+use crate::manifest::{ManifestError, Role};
+use crate::plan::PlanError;
+use crate::run::status::ServiceState;
 use std::time::Duration;
+
+/// Why a workload could not start (or `outrigger validate` failed). Each variant
+/// says which stage failed: reading the manifest, loading the component files,
+/// linking them to each other, or preparing an instance.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The manifest file is missing or invalid.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// Component files that cannot be read or compiled, or that sit in the wrong list.
+    #[error("{}", numbered("cannot load this workload's components", problems))]
+    Load { problems: Vec<String> },
+    /// Imports no member (and not the host) can serve, or that do not fit.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// wasmtime refused to pre-instantiate a member after planning (a host
+    /// interface that does not fit, for instance).
+    #[error("{role} `{member}` cannot be linked: {message}")]
+    Link { role: Role, member: String, message: String },
+    /// A member's `allowedHosts` cannot be resolved.
+    #[error("{role} `{member}`: {message}")]
+    Network { role: Role, member: String, message: String },
+    /// The engine could not be created (usually address space: lower --max-instances).
+    #[error("{0}")]
+    Engine(String),
+}
+
+/// `title: N problem(s)` and one indented line per problem.
+pub(crate) fn numbered(title: &str, problems: &[String]) -> String {
+    let n = problems.len();
+    let mut out = format!("{title}: {n} problem{}", if n == 1 { "" } else { "s" });
+    for p in problems {
+        out.push_str(&format!("\n  - {}", p.replace('\n', "\n    ")));
+    }
+    out
+}
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum CallError {
@@ -30,8 +70,18 @@ pub enum CallError {
     NoSuchFunction { component: String, function: String, available: String },
     #[error("`{component}`: {message}")]
     BadArguments { component: String, message: String },
+    /// A resource handle in the arguments or results could not be moved between
+    /// stores (a dropped handle, or a resource the host does not own as data).
+    #[error("a resource handle could not be moved to the other instance: {message}")]
+    Handle { message: String },
     #[error("the workload is shutting down")]
     ShuttingDown,
+}
+
+impl CallError {
+    pub(crate) fn handle(e: wasmtime::Error) -> CallError {
+        CallError::Handle { message: chain(&e) }
+    }
 }
 
 /// The message of a wasmtime error with its whole cause chain, on one line. The wasm

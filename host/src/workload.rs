@@ -1,15 +1,16 @@
 //! A running workload: its supervised services and reactive components, and the
 //! API to call them, watch them and stop them.
 use crate::assemble::{self, Assembled};
+use crate::engine::catalogue::Catalogue;
 use crate::engine::{EngineOptions, HostEngine};
-use crate::error::CallError;
-use crate::forward::ServiceHandle;
-use crate::invoke::PoolTable;
+use crate::error::{CallError, StartError};
+use crate::link::to_component::PoolTable;
+use crate::link::to_service::ServiceHandle;
 use crate::manifest::Manifest;
-use crate::reactive::{ExportFunc, ReactivePool};
-use crate::status::{ComponentStatus, ServiceStatus, WorkloadStatus, now};
-use crate::supervisor::Supervisor;
-use anyhow::{Context as _, Result};
+use crate::plan::{ExportRef, Plan};
+use crate::run::reactive::{ExportFunc, ReactivePool};
+use crate::run::status::{ComponentStatus, ServiceState, ServiceStatus, WorkloadStatus, now};
+use crate::run::supervisor::Supervisor;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -18,17 +19,34 @@ use tokio::task::JoinHandle;
 use wasmtime::component::Val;
 
 /// Host-level settings.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HostOptions {
     pub engine: EngineOptions,
     /// How long a stopping service's in-flight calls may take to finish.
     pub stop_grace: Duration,
+    /// The interfaces the host serves itself (extend it with [`Catalogue::with`]).
+    pub catalogue: Arc<Catalogue>,
 }
 
 impl Default for HostOptions {
     fn default() -> Self {
-        HostOptions { engine: EngineOptions::default(), stop_grace: Duration::from_secs(2) }
+        HostOptions {
+            engine: EngineOptions::default(),
+            stop_grace: Duration::from_secs(2),
+            catalogue: Arc::new(Catalogue::builtin()),
+        }
     }
+}
+
+/// Why waiting for a service failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum WaitError {
+    #[error("no service named `{0}`")]
+    NoSuchService(String),
+    #[error("service `{0}` supervisor ended")]
+    Ended(String),
+    #[error("service `{service}` did not reach the expected state within {timeout:?}; it is {status:?}")]
+    Timeout { service: String, timeout: Duration, status: Box<ServiceStatus> },
 }
 
 struct ServiceEntry {
@@ -45,7 +63,7 @@ pub struct Workload {
     services: Vec<ServiceEntry>,
     pools: Arc<PoolTable>,
     /// Per member: the exported functions other members call (the plan's export tables).
-    exports: Vec<(String, Vec<crate::plan::ExportRef>)>,
+    exports: Vec<(String, Vec<ExportRef>)>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
 }
@@ -59,18 +77,17 @@ pub struct FuncRef {
 
 impl Workload {
     /// Loads, links and starts a workload from a manifest file.
-    pub async fn start_file(path: impl AsRef<std::path::Path>, options: HostOptions) -> Result<Workload> {
+    pub async fn start_file(path: impl AsRef<std::path::Path>, options: HostOptions) -> Result<Workload, StartError> {
         let manifest = Manifest::load(path.as_ref())?;
         Workload::start(&manifest, options).await
     }
 
     /// Compiles and links `manifest` (failing with every problem at once), then
     /// starts one supervisor per service.
-    pub async fn start(manifest: &Manifest, options: HostOptions) -> Result<Workload> {
-        let engine = Arc::new(HostEngine::new(options.engine.clone())?);
+    pub async fn start(manifest: &Manifest, options: HostOptions) -> Result<Workload, StartError> {
+        let engine = engine(&options)?;
         let (plan, Assembled { services, pools }) = assemble::build(&engine, manifest, options.stop_grace).await?;
-        // Members are in manifest order: services, then components.
-        let names = manifest.spec.services.iter().chain(&manifest.spec.components).map(|e| e.name.clone());
+        let names = manifest.members().map(|(_, e)| e.name.clone());
         let exports = names.zip(plan.exports).collect();
         let (shutdown, shutdown_rx) = watch::channel(false);
         let mut entries = Vec::new();
@@ -97,8 +114,8 @@ impl Workload {
 
     /// Compiles and plans a manifest without running anything: what
     /// `outrigger validate` does after the manifest itself is valid.
-    pub async fn check(manifest: &Manifest, options: HostOptions) -> Result<crate::plan::Plan> {
-        let engine = Arc::new(HostEngine::new(options.engine.clone())?);
+    pub async fn check(manifest: &Manifest, options: HostOptions) -> Result<Plan, StartError> {
+        let engine = engine(&options)?;
         // Assembling also links, which checks WASI imports against what the host provides.
         let (plan, _) = assemble::build(&engine, manifest, options.stop_grace).await?;
         Ok(plan)
@@ -148,7 +165,7 @@ impl Workload {
     /// looked up when the service starts).
     pub fn service_target(&self, service: &str, interface: &str, function: &str) -> Option<usize> {
         let (_, table) = self.exports.iter().find(|(n, _)| n == service)?;
-        table.iter().position(|r| crate::inspect::names_compatible(&r.interface, interface) && r.function == function)
+        table.iter().position(|r| crate::names::names_compatible(&r.interface, interface) && r.function == function)
     }
 
     /// A snapshot of every service and component.
@@ -191,26 +208,23 @@ impl Workload {
         name: &str,
         timeout: Duration,
         pred: impl FnMut(&ServiceStatus) -> bool,
-    ) -> Result<ServiceStatus> {
-        let mut rx = self.watch_service(name).with_context(|| format!("no service named `{name}`"))?;
+    ) -> Result<ServiceStatus, WaitError> {
+        let mut rx = self.watch_service(name).ok_or_else(|| WaitError::NoSuchService(name.to_string()))?;
         let r = tokio::time::timeout(timeout, async { rx.wait_for(pred).await.map(|s| s.clone()) }).await;
         match r {
             Ok(Ok(s)) => Ok(s),
-            Ok(Err(_)) => anyhow::bail!("service `{name}` supervisor ended"),
-            Err(_) => anyhow::bail!(
-                "service `{name}` did not reach the expected state within {timeout:?}; it is {:?}",
-                rx.borrow().clone()
-            ),
+            Ok(Err(_)) => Err(WaitError::Ended(name.to_string())),
+            Err(_) => {
+                Err(WaitError::Timeout { service: name.to_string(), timeout, status: Box::new(rx.borrow().clone()) })
+            }
         }
     }
 
     /// Waits until every service is RUNNING (or has already finished).
-    pub async fn wait_running(&self, timeout: Duration) -> Result<()> {
+    pub async fn wait_running(&self, timeout: Duration) -> Result<(), WaitError> {
         for s in &self.services {
-            self.wait_for_service(&s.name, timeout, |st| {
-                st.state == crate::ServiceState::Running || st.state.is_final()
-            })
-            .await?;
+            self.wait_for_service(&s.name, timeout, |st| st.state == ServiceState::Running || st.state.is_final())
+                .await?;
         }
         Ok(())
     }
@@ -237,15 +251,17 @@ impl Drop for Workload {
 }
 
 impl FuncRef {
-    /// Calls the function in a fresh instance.
+    /// Calls the function in a fresh instance. Host-owned data resources (see
+    /// [`crate::engine::data`]) are passed and returned as their plain values.
     pub async fn call(&self, params: &[Val]) -> Result<Vec<Val>, CallError> {
-        if params.len() != self.func.params {
+        let expected = self.func.ty.params().len();
+        if params.len() != expected {
             return Err(CallError::BadArguments {
                 component: self.pool.name.clone(),
-                message: format!("`{}` takes {} argument(s), {} given", self.func.name, self.func.params, params.len()),
+                message: format!("`{}` takes {expected} argument(s), {} given", self.func.name, params.len()),
             });
         }
-        self.pool.invoke(&self.func.index, params, self.func.results).await
+        self.pool.invoke(self.func.export, params.to_vec()).await
     }
 
     /// The function's type, for parsing arguments and printing results.
@@ -257,7 +273,16 @@ impl FuncRef {
         &self.func.name
     }
 
-    pub fn pool(&self) -> &ReactivePool {
-        &self.pool
+    /// The component's invocation counters: `(invocations, failures)`.
+    pub fn counters(&self) -> (u64, u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        (self.pool.invocations.load(Relaxed), self.pool.failures.load(Relaxed))
     }
+}
+
+/// The engine for one workload (its pooling allocator is sized per workload).
+fn engine(options: &HostOptions) -> Result<Arc<HostEngine>, StartError> {
+    HostEngine::new(options.engine.clone(), options.catalogue.clone())
+        .map(Arc::new)
+        .map_err(|e| StartError::Engine(format!("{e:#}")))
 }

@@ -40,6 +40,7 @@ pub fn options() -> HostOptions {
     HostOptions {
         engine: EngineOptions { max_instances: 200, ..EngineOptions::default() },
         stop_grace: Duration::from_secs(2),
+        ..HostOptions::default()
     }
 }
 

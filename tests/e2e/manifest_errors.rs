@@ -221,7 +221,7 @@ async fn resources_across_instances_are_refused_clearly() {
         &[
             "component `a` imports `outrigger:fixtures/handles@0.1.0`, which component `b` exports",
             "resource `thing`",
-            "does not proxy them",
+            "cannot be served across instances",
         ],
     );
 }
@@ -250,6 +250,10 @@ async fn a_file_that_is_not_a_component() {
     std::fs::write(m.dir.path().join("notes.wasm"), b"hello").unwrap();
     let err = Workload::check(&m.load(), options()).await.expect_err("must fail");
     let msg = format!("{err:#}");
+    // A file that cannot be compiled is a loading problem, not a linking one.
+    assert!(matches!(err, outrigger::StartError::Load { ref problems } if problems.len() == 2), "{msg}");
+    assert!(msg.starts_with("cannot load this workload's components: 2 problems"), "{msg}");
+    assert!(!msg.contains("cannot link"), "{msg}");
     assert!(
         msg.contains("core WebAssembly module, not a component") && msg.contains("wasm-tools component new"),
         "{msg}"

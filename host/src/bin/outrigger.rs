@@ -2,10 +2,10 @@
 //! set up logging, load the workload, run it, print what happened.
 use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
-use outrigger::call_expr::CallExpr;
-use outrigger::engine::EngineOptions;
-use outrigger::inspect::ComponentInfo;
-use outrigger::{HostEngine, HostOptions, Manifest, Workload, status_file};
+use outrigger::cli::call_expr::CallExpr;
+use outrigger::cli::status_file;
+use outrigger::manifest::Stdio;
+use outrigger::{ComponentInfo, EngineOptions, HostEngine, HostOptions, Manifest, Workload};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -142,6 +142,14 @@ fn options(cli: &Cli) -> HostOptions {
     HostOptions { engine, ..HostOptions::default() }
 }
 
+/// Prints to stdout, unless a service owns stdout (`stdio: process`): then to stderr,
+/// so stdout carries only the guest's bytes.
+macro_rules! say {
+    ($to_stderr:expr, $($arg:tt)*) => {
+        if $to_stderr { eprintln!($($arg)*) } else { println!($($arg)*) }
+    };
+}
+
 async fn dispatch(cli: Cli) -> Result<ExitCode> {
     let opts = options(&cli);
     match cli.command {
@@ -171,9 +179,9 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Inspect { component } => {
-            let engine = HostEngine::new(opts.engine)?;
+            let engine = HostEngine::new(opts.engine, opts.catalogue)?;
             let c = engine.load_component(&component)?;
-            print!("{}: {}", component.display(), ComponentInfo::of(&engine.engine, &c));
+            print!("{}: {}", component.display(), ComponentInfo::of(&engine.engine, &c).describe(&engine.catalogue));
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { workload } => status(&workload),
@@ -190,6 +198,12 @@ async fn run(
     let calls: Vec<CallExpr> = invoke.iter().map(|c| CallExpr::parse(c)).collect::<Result<_>>()?;
     let manifest = Manifest::load(path)?;
     let status_path = status_path.unwrap_or_else(|| status_file::default_path(manifest.name()));
+    // The service that owns the process's stdin/stdout, if any: the workload ends
+    // with it (end of stdin), and our own output moves to stderr.
+    let stdio_owner = manifest.spec.services.iter().find(|s| s.stdio == Stdio::Process).map(|s| s.name.clone());
+    let quiet_stdout = stdio_owner.is_some();
+    // Listen for stop signals from the start, so none is lost between loop turns.
+    let mut signals = StopSignals::new()?;
     let w = Workload::start(&manifest, opts).await?;
     tracing::info!(workload = %w.name(), status_file = %status_path.display(), "workload started");
     let mut last = String::new();
@@ -209,8 +223,8 @@ async fn run(
         w.wait_running(Duration::from_secs(30)).await?;
         for c in &calls {
             match c.run(&w).await {
-                Ok(out) => println!("{}.{}{} = {out}", c.component, c.function, c.args),
-                Err(e) => println!("{}.{}{} failed: {e:#}", c.component, c.function, c.args),
+                Ok(out) => say!(quiet_stdout, "{}.{}{} = {out}", c.component, c.function, c.args),
+                Err(e) => say!(quiet_stdout, "{}.{}{} failed: {e:#}", c.component, c.function, c.args),
             }
         }
     }
@@ -225,12 +239,17 @@ async fn run(
     let reason = loop {
         tokio::select! {
             _ = &mut deadline => break "the --for duration elapsed",
-            _ = shutdown_signal() => break "a stop signal arrived",
+            _ = signals.next() => break "a stop signal arrived",
             _ = tick.tick() => {
                 writer(&w);
                 let st = w.status();
                 if !st.services.is_empty() && st.all_services_final() && calls.is_empty() && duration.is_none() {
                     break "every service has finished";
+                }
+                if let Some(owner) = &stdio_owner
+                    && st.services.iter().any(|s| &s.name == owner && s.state.is_final())
+                {
+                    break "the service attached to stdin/stdout has finished";
                 }
             }
         }
@@ -240,7 +259,11 @@ async fn run(
     if let Err(e) = status_file::write(&status_path, &st) {
         tracing::warn!("cannot write the status file: {e:#}");
     }
-    print!("{st}");
+    if quiet_stdout {
+        eprint!("{st}");
+    } else {
+        print!("{st}");
+    }
     let failed: Vec<&str> =
         st.services.iter().filter(|s| s.state == outrigger::ServiceState::Error).map(|s| s.name.as_str()).collect();
     if !failed.is_empty() {
@@ -250,18 +273,38 @@ async fn run(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
+/// SIGINT (Ctrl-C) and SIGTERM, registered once: a signal that arrives while the
+/// run loop is busy elsewhere is kept until the loop asks again.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn new() -> Result<StopSignals> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(StopSignals {
+                int: signal(SignalKind::interrupt()).context("listening for SIGINT")?,
+                term: signal(SignalKind::terminate()).context("listening for SIGTERM")?,
+            })
         }
+        #[cfg(not(unix))]
+        Ok(StopSignals {})
     }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn status(what: &str) -> Result<ExitCode> {

@@ -6,6 +6,7 @@
 //! This module knows YAML and files, nothing about wasmtime. [`Manifest::load`] parses
 //! and validates; every problem is reported as one [`Problem`] naming the file, the
 //! field and the fix.
+pub(crate) mod hosts;
 mod units;
 mod validate;
 
@@ -19,6 +20,28 @@ use std::time::Duration;
 
 /// The `apiVersion` this host understands.
 pub const API_VERSION: &str = "outrigger.dev/v1alpha1";
+
+/// The largest linear memory any instance may have. `limits.memory` is checked
+/// against it, and the engine's pooling allocator reserves address space for it.
+pub const MAX_MEMORY: u64 = 4 << 30;
+
+/// What a workload member is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Long-running: exports `wasi:cli/run`, one supervised instance.
+    Service,
+    /// A fresh instance per call.
+    Component,
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Role::Service => "service",
+            Role::Component => "component",
+        })
+    }
+}
 
 /// A parsed and validated workload manifest.
 #[derive(Debug, Clone, Deserialize)]
@@ -90,6 +113,11 @@ pub struct Entry {
     /// Services only: how callers reach the service.
     #[serde(default)]
     pub calls: Option<CallPolicy>,
+    /// Services only: `process` gives this service the process's real stdin and
+    /// stdout (at most one service per workload); `log` (the default) sends its
+    /// output to the host's log and gives it an empty stdin.
+    #[serde(default)]
+    pub stdio: Stdio,
     #[serde(default)]
     pub limits: Limits,
 }
@@ -106,6 +134,19 @@ pub struct Limits {
     /// Wall-clock time one invocation may take (default 10s).
     #[serde(default)]
     pub timeout: Option<Dur>,
+}
+
+/// Where a member's stdin and stdout go.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stdio {
+    /// Output lines go to the host's log (stderr), tagged with the member's name;
+    /// stdin is empty.
+    #[default]
+    Log,
+    /// The process's own stdin and stdout: what an MCP stdio server or a filter
+    /// needs. The host's logs stay on stderr.
+    Process,
 }
 
 /// Capped exponential backoff between restarts: `initial * multiplier^(n-1)`, at most `max`.
@@ -240,6 +281,21 @@ impl Manifest {
 
     pub fn name(&self) -> &str {
         &self.metadata.name
+    }
+
+    /// Every member in the one order the host uses everywhere (plan indexes,
+    /// status, errors): services first, then components, each in manifest order.
+    pub fn members(&self) -> impl Iterator<Item = (Role, &Entry)> {
+        let services = self.spec.services.iter().map(|e| (Role::Service, e));
+        services.chain(self.spec.components.iter().map(|e| (Role::Component, e)))
+    }
+
+    /// [`Manifest::members`] with each member's field path (`spec.services[0]`).
+    pub fn members_with_paths(&self) -> impl Iterator<Item = (String, Role, &Entry)> {
+        let services = self.spec.services.iter().enumerate().map(|(i, e)| (format!("spec.services[{i}]"), e));
+        let components = self.spec.components.iter().enumerate().map(|(i, e)| (format!("spec.components[{i}]"), e));
+        let services = services.map(|(at, e)| (at, Role::Service, e));
+        services.chain(components.map(|(at, e)| (at, Role::Component, e)))
     }
 }
 

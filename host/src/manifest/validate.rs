@@ -1,8 +1,8 @@
 //! Manifest validation: turns every problem into one [`Problem`] that names the file,
 //! the field (`spec.services[0].maxRestarts`), what is wrong and how to fix it.
 //! All problems are collected, so a user fixes a manifest in one round.
-use super::{API_VERSION, Entry, Manifest};
-use crate::net_policy::Rule;
+use super::hosts::Rule;
+use super::{API_VERSION, Entry, MAX_MEMORY, Manifest, Role, Stdio};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -114,16 +114,25 @@ pub(super) fn validate(m: &Manifest) -> Result<(), ManifestError> {
         );
     }
     let mut seen: Vec<(&str, String)> = Vec::new();
-    let all = m.spec.services.iter().map(|e| (e, true)).chain(m.spec.components.iter().map(|e| (e, false)));
-    let (mut si, mut ci) = (0, 0);
-    for (entry, service) in all {
-        let at = if service {
-            si += 1;
-            format!("spec.services[{}]", si - 1)
-        } else {
-            ci += 1;
-            format!("spec.components[{}]", ci - 1)
-        };
+    let mut stdio_owner: Option<String> = None;
+    for (at, role, entry) in m.members_with_paths() {
+        if entry.stdio == Stdio::Process {
+            if role == Role::Component {
+                c.problem(
+                    format!("{at}.stdio"),
+                    "a reactive component cannot own the process's stdin/stdout: it lives for one call",
+                    "remove `stdio: process`, or give it to a service",
+                );
+            } else if let Some(first) = &stdio_owner {
+                c.problem(
+                    format!("{at}.stdio"),
+                    format!("{first} already owns the process's stdin/stdout; only one service can"),
+                    "keep `stdio: process` on one service only",
+                );
+            } else {
+                stdio_owner = Some(format!("{at} (`{}`)", entry.name));
+            }
+        }
         if let Some((_, first)) = seen.iter().find(|(n, _)| *n == entry.name) {
             c.problem(
                 format!("{at}.name"),
@@ -133,10 +142,10 @@ pub(super) fn validate(m: &Manifest) -> Result<(), ManifestError> {
         } else {
             seen.push((&entry.name, at.clone()));
         }
-        check_entry(&mut c, entry, service, &at);
+        check_entry(&mut c, entry, role == Role::Service, &at);
     }
     let names: Vec<&str> = seen.iter().map(|(n, _)| *n).collect();
-    for (at, entry) in entries_with_paths(m) {
+    for (at, _, entry) in m.members_with_paths() {
         for (iface, provider) in &entry.links {
             if !iface.contains(':') || !iface.contains('/') {
                 c.problem(
@@ -173,12 +182,6 @@ fn valid_name(n: &str) -> bool {
         && !n.ends_with('-')
 }
 
-fn entries_with_paths(m: &Manifest) -> impl Iterator<Item = (String, &Entry)> {
-    let s = m.spec.services.iter().enumerate().map(|(i, e)| (format!("spec.services[{i}]"), e));
-    let c = m.spec.components.iter().enumerate().map(|(i, e)| (format!("spec.components[{i}]"), e));
-    s.chain(c)
-}
-
 fn check_entry(c: &mut Checker<'_>, e: &Entry, service: bool, at: &str) {
     if !valid_name(&e.name) {
         c.problem(format!("{at}.name"), format!("`{}` is not a valid name", e.name), NAME_RULE);
@@ -202,11 +205,11 @@ fn check_entry(c: &mut Checker<'_>, e: &Entry, service: bool, at: &str) {
                 format!("{m} bytes is too little memory for any component"),
                 "give at least 1MiB (components usually need 2MiB+)",
             );
-        } else if m > crate::engine::MAX_MEMORY {
+        } else if m > MAX_MEMORY {
             c.problem(
                 format!("{at}.limits.memory"),
                 format!("{} exceeds the host's per-instance maximum", super::Size(m)),
-                format!("use at most {}", super::Size(crate::engine::MAX_MEMORY)),
+                format!("use at most {}", super::Size(MAX_MEMORY)),
             );
         }
     }

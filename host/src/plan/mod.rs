@@ -1,45 +1,23 @@
 //! Run-time linking, decided before anything runs: for every import of every service
-//! and component, who provides it (the host's WASI, a service, or a reactive
-//! component), and how each function maps onto the provider's export. It knows WIT
-//! names and types (from the components' own type information), nothing about YAML
-//! or stores. All problems are reported together, each naming the import, the
-//! function and what the workload offers instead.
-use crate::inspect::{ComponentInfo, Interface, base_name, names_compatible};
-use crate::wit_types::{ErrorShape, same_func_shape, signature, uncrossable};
+//! and component, who provides it (the host, per its catalogue; a service; or a
+//! reactive component), and how each function maps onto the provider's export. It
+//! knows WIT names and types (from the components' own type information), nothing
+//! about YAML or stores. All problems are reported together, each naming the import,
+//! the function and what the workload offers instead.
+//!
+//! `info.rs` reads a component's surface; `wit_types.rs` compares and spells types.
+pub mod info;
+#[cfg(test)]
+mod tests;
+pub mod wit_types;
+
+use crate::engine::catalogue::{Catalogue, Serving};
+use crate::manifest::Role;
+use crate::names::{base_name, names_compatible};
+use info::{ComponentInfo, Interface};
 use std::collections::BTreeMap;
 use std::fmt;
-
-/// Interfaces the host itself provides (WASI 0.2 and 0.3, and `wasi:config/store`).
-const HOST_PACKAGES: &[&str] = &[
-    "wasi:cli/",
-    "wasi:io/",
-    "wasi:clocks/",
-    "wasi:random/",
-    "wasi:filesystem/",
-    "wasi:sockets/",
-    "wasi:config/store",
-];
-
-/// Whether the host provides an imported interface itself.
-pub fn host_provides(import: &str) -> bool {
-    let base = base_name(import);
-    HOST_PACKAGES.iter().any(|p| base.starts_with(p) || base == p.trim_end_matches('/'))
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    Service,
-    Component,
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Role::Service => "service",
-            Role::Component => "component",
-        })
-    }
-}
+use wit_types::{ErrorShape, resources_in, same_func_shape, signature, uncrossable};
 
 /// What the planner needs to know about one workload member.
 pub struct Member<'a> {
@@ -56,6 +34,8 @@ pub struct ExportRef {
     /// The provider's exact export name, e.g. `outrigger:examples/counter@0.1.0`.
     pub interface: String,
     pub function: String,
+    /// Its parameters or results carry host-owned data resources.
+    pub moves_data: bool,
 }
 
 /// How one imported function is served.
@@ -68,9 +48,11 @@ pub struct FuncLink {
     pub export_async: bool,
     /// Index into the provider's [`Plan::exports`] table.
     pub target: usize,
-    pub results: usize,
     /// How to report a failed call as a value instead of a trap, if the type allows.
     pub error_shape: Option<ErrorShape>,
+    /// Its parameters or results carry host-owned data resources, which move
+    /// between the stores as plain values (see `engine/data.rs`).
+    pub moves_data: bool,
 }
 
 /// How one imported interface is served by another workload member.
@@ -99,18 +81,14 @@ pub struct PlanError {
 
 impl fmt::Display for PlanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.problems.len();
-        write!(f, "cannot link this workload: {n} problem{}", if n == 1 { "" } else { "s" })?;
-        for p in &self.problems {
-            write!(f, "\n  - {}", p.replace('\n', "\n    "))?;
-        }
-        Ok(())
+        f.write_str(&crate::error::numbered("cannot link this workload", &self.problems))
     }
 }
 
 impl Plan {
-    /// Resolves every import of every member.
-    pub fn build(members: &[Member<'_>]) -> Result<Plan, PlanError> {
+    /// Resolves every import of every member against the other members and the
+    /// host's `catalogue`.
+    pub fn build(members: &[Member<'_>], catalogue: &Catalogue) -> Result<Plan, PlanError> {
         let mut plan = Plan { imports: vec![Vec::new(); members.len()], exports: vec![Vec::new(); members.len()] };
         let mut problems = Vec::new();
         for (ci, consumer) in members.iter().enumerate() {
@@ -119,11 +97,18 @@ impl Plan {
                 problems.push(format!("{who} imports the function `{}` at the root of its world; outrigger links interfaces only.\nfix: move the function into an interface", f.name));
             }
             for import in &consumer.info.imports {
-                if host_provides(&import.name) {
-                    continue;
+                if import.types_only() {
+                    continue; // type definitions only: nothing to provide
                 }
-                match provider_for(members, ci, import) {
-                    Ok(pi) => match link(&mut plan, members, pi, import) {
+                let host = catalogue.find(&import.name);
+                let exported =
+                    (0..members.len()).any(|i| i != ci && members[i].info.export_compatible(&import.name).is_some());
+                match host {
+                    Some(f) if f.serving == Serving::Always || !exported => continue,
+                    _ => {}
+                }
+                match provider_for(members, ci, import, catalogue) {
+                    Ok(pi) => match link(&mut plan, members, ci, pi, import, catalogue) {
                         Ok(l) => plan.imports[ci].push(l),
                         Err(why) => problems.push(format!(
                             "{who} imports `{}`, which {} `{}` exports, but {why}",
@@ -140,7 +125,7 @@ impl Plan {
 
 /// Picks the member that serves `import` for member `ci`: the one `links` names, or
 /// the only member exporting a compatible interface.
-fn provider_for(members: &[Member<'_>], ci: usize, import: &Interface) -> Result<usize, String> {
+fn provider_for(members: &[Member<'_>], ci: usize, import: &Interface, catalogue: &Catalogue) -> Result<usize, String> {
     let consumer = &members[ci];
     let exporters: Vec<usize> =
         (0..members.len()).filter(|&i| i != ci && members[i].info.export_compatible(&import.name).is_some()).collect();
@@ -173,8 +158,10 @@ fn provider_for(members: &[Member<'_>], ci: usize, import: &Interface) -> Result
                 offered = "\n  no member exports any interface".into();
             }
             Err(format!(
-                "nothing provides it: the host provides only WASI (wasi:cli, io, clocks, random, filesystem, sockets, config/store), and{offered}\nfix: add a service or component that exports `{}`, or rebuild `{}` without this import",
-                import.name, consumer.name
+                "nothing provides it: the host serves only {}, and{offered}\nfix: add a service or component that exports `{}`, or rebuild `{}` without this import",
+                catalogue.summary(),
+                import.name,
+                consumer.name
             ))
         }
         many => Err(format!(
@@ -197,11 +184,18 @@ fn offer(members: &[Member<'_>], exporters: &[usize]) -> String {
 
 /// Maps every function of `import` onto the provider's export, registering the
 /// provider's functions in its export table.
-fn link(plan: &mut Plan, members: &[Member<'_>], pi: usize, import: &Interface) -> Result<ImportLink, String> {
+fn link(
+    plan: &mut Plan,
+    members: &[Member<'_>],
+    ci: usize,
+    pi: usize,
+    import: &Interface,
+    catalogue: &Catalogue,
+) -> Result<ImportLink, String> {
     let export = members[pi].info.export_compatible(&import.name).expect("provider exports it");
-    if let Some(r) = import.resources.first() {
+    if let Some((r, _)) = import.resources.first() {
         return Err(format!(
-            "it defines the resource `{r}`; resource handles only mean something inside the store that made them, and outrigger does not proxy them across instances yet.\nfix: use an interface whose functions pass plain values"
+            "it defines the resource `{r}`; a resource defined by one instance only means something inside its store, so it cannot be served across instances.\nfix: pass plain values, or define the resource in an interface the host owns as data (see `outrigger inspect`)"
         ));
     }
     let mut functions = Vec::new();
@@ -223,32 +217,70 @@ fn link(plan: &mut Plan, members: &[Member<'_>], pi: usize, import: &Interface) 
             )
         };
         same_func_shape(&f.ty, &e.ty).map_err(mismatch)?;
-        let types = f.ty.params().map(|(_, t)| t).chain(f.ty.results());
-        if let Some(what) = types.into_iter().find_map(|t| uncrossable(&t)) {
+        let types: Vec<_> = f.ty.params().map(|(_, t)| t).chain(f.ty.results()).collect();
+        if let Some(what) = types.iter().find_map(uncrossable) {
             return Err(format!(
                 "function `{}` (`{}`) passes {what}, which cannot cross from one instance's store to another's.\nfix: pass plain values (records, lists, strings) instead",
                 f.name,
                 signature(&f.ty)
             ));
         }
-        let target = export_slot(&mut plan.exports[pi], &export.name, &e.name);
+        let import_data = data_resources(&members[ci], &f.ty, catalogue)
+            .map_err(|r| format!("function `{}` passes a `{r}` handle, {NOT_DATA}", f.name))?;
+        let export_data = data_resources(&members[pi], &e.ty, catalogue).map_err(|r| {
+            format!("function `{}` takes or returns a `{r}` handle in the provider, {NOT_DATA}", f.name)
+        })?;
+        if import_data != export_data {
+            return Err(format!(
+                "function `{}` passes different resources: {} on the importing side, {} on the exporting side.\nfix: build both against the same version of the WIT",
+                f.name,
+                import_data.join(", "),
+                export_data.join(", ")
+            ));
+        }
+        let target = export_slot(&mut plan.exports[pi], &export.name, &e.name, !export_data.is_empty());
         let results: Vec<_> = f.ty.results().collect();
         functions.push(FuncLink {
             name: f.name.clone(),
             import_async: f.ty.async_(),
             export_async: e.ty.async_(),
             target,
-            results: results.len(),
             error_shape: ErrorShape::of(&results),
+            moves_data: !import_data.is_empty(),
         });
     }
     Ok(ImportLink { import: import.name.clone(), provider: pi, functions })
 }
 
-fn export_slot(table: &mut Vec<ExportRef>, interface: &str, function: &str) -> usize {
+const NOT_DATA: &str = "and a resource handle only means something inside the store that made it; the host moves only the data resources it owns (listed by `outrigger inspect` under the interfaces the host serves).\nfix: pass plain values (records, lists, strings) instead";
+
+/// The data resources (`interface.resource`, in order of appearance) that a
+/// function of `member` passes, or the first resource that is not host-owned data.
+fn data_resources(
+    member: &Member<'_>,
+    f: &wasmtime::component::types::ComponentFunc,
+    catalogue: &Catalogue,
+) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for t in f.params().map(|(_, t)| t).chain(f.results()) {
+        for rt in resources_in(&t) {
+            let Some((iface, res)) = member.info.resource_name(rt) else {
+                return Err("resource defined by the component itself".into());
+            };
+            let name = format!("{}.{res}", base_name(iface));
+            if catalogue.data().by_name(iface, res).is_none() {
+                return Err(name);
+            }
+            out.push(name);
+        }
+    }
+    Ok(out)
+}
+
+fn export_slot(table: &mut Vec<ExportRef>, interface: &str, function: &str, moves_data: bool) -> usize {
     if let Some(i) = table.iter().position(|r| r.interface == interface && r.function == function) {
         return i;
     }
-    table.push(ExportRef { interface: interface.to_string(), function: function.to_string() });
+    table.push(ExportRef { interface: interface.to_string(), function: function.to_string(), moves_data });
     table.len() - 1
 }

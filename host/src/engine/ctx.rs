@@ -1,28 +1,34 @@
 //! The data every wasmtime `Store` holds (one store per service incarnation and one
-//! per reactive invocation): its WASI context, resource table, `wasi:config` values
-//! and a memory limiter that remembers why it refused to grow memory.
+//! per reactive invocation): its WASI context, resource table (WASI handles and the
+//! host's data resources), `wasi:config` values, `wasi:http` policy and a memory
+//! limiter that remembers why it refused to grow memory. Built by
+//! [`crate::engine::wasi::GuestEnv::ctx`].
+use crate::engine::http::HttpPolicy;
 use std::sync::Arc;
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_config::WasiConfigVariables;
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 pub struct Ctx {
     pub wasi: WasiCtx,
     pub table: ResourceTable,
     pub config: Arc<WasiConfigVariables>,
     pub limiter: MemoryLimiter,
-}
-
-impl Ctx {
-    pub fn new(wasi: WasiCtx, config: Arc<WasiConfigVariables>, max_memory: u64) -> Ctx {
-        Ctx { wasi, table: ResourceTable::new(), config, limiter: MemoryLimiter::new(max_memory) }
-    }
+    pub(crate) http: WasiHttpCtx,
+    pub(crate) http_policy: HttpPolicy,
 }
 
 impl WasiView for Ctx {
     fn ctx(&mut self) -> WasiCtxView<'_> {
         WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+    }
+}
+
+impl WasiHttpView for Ctx {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.http_policy }
     }
 }
 

@@ -3,14 +3,14 @@
 //! exponential backoff, gives up after `maxRestarts` consecutive failures (ERROR),
 //! stops restarting when `run` completes (COMPLETED), and stops cleanly on request.
 //! Every state change is published on a `watch` channel and logged.
-use crate::forward::ServiceCall;
+use crate::link::to_service::ServiceCall;
 use crate::manifest::Backoff;
-use crate::service::{Exit, ServiceRunner};
-use crate::status::{ServiceState, ServiceStatus, now};
+use crate::run::service::{Exit, ServiceRunner};
+use crate::run::status::{ServiceState, ServiceStatus, now};
 use std::time::Instant;
 use tokio::sync::{mpsc, watch};
 
-pub struct Supervisor {
+pub(crate) struct Supervisor {
     pub runner: ServiceRunner,
     pub backoff: Backoff,
     pub max_restarts: u32,

@@ -7,74 +7,9 @@
 //! Implicit binds that the OS does for an outgoing connection (wildcard address,
 //! port 0) are allowed whenever the component may connect anywhere at all; explicit
 //! binds and listening need a matching entry.
-use ipnet::IpNet;
+use crate::manifest::hosts::{HostPattern, Rule};
 use std::net::{IpAddr, SocketAddr};
 use wasmtime_wasi::sockets::SocketAddrUse;
-
-/// One parsed `allowedHosts` entry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rule {
-    pub host: HostPattern,
-    /// `None` = any port.
-    pub port: Option<u16>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HostPattern {
-    Any,
-    Net(IpNet),
-    /// Resolved to addresses by [`NetPolicy::resolve`].
-    Name(String),
-}
-
-impl Rule {
-    /// Parses one entry; the error says what is wrong with it.
-    pub fn parse(entry: &str) -> Result<Rule, String> {
-        let e = entry.trim();
-        if e.is_empty() {
-            return Err("empty entry".into());
-        }
-        if e == "*" {
-            return Ok(Rule { host: HostPattern::Any, port: None });
-        }
-        // [v6]:port / [v6]
-        let (host, port) = if let Some(rest) = e.strip_prefix('[') {
-            let (h, tail) = rest.split_once(']').ok_or_else(|| format!("`{e}`: missing `]`"))?;
-            (h, tail.strip_prefix(':'))
-        } else if e.matches(':').count() == 1 {
-            let (h, p) = e.split_once(':').unwrap();
-            (h, Some(p))
-        } else {
-            (e, None) // a bare host, a bare IPv6 address or a CIDR
-        };
-        let port = match port {
-            None | Some("*") => None,
-            Some(p) => Some(p.parse::<u16>().map_err(|_| format!("`{e}`: `{p}` is not a port number"))?),
-        };
-        let host = if host == "*" {
-            HostPattern::Any
-        } else if let Ok(net) = host.parse::<IpNet>() {
-            HostPattern::Net(net)
-        } else if let Ok(ip) = host.parse::<IpAddr>() {
-            HostPattern::Net(IpNet::from(ip))
-        } else if host.split('.').all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')) {
-            HostPattern::Name(host.to_ascii_lowercase())
-        } else {
-            return Err(format!("`{e}`: `{host}` is not a host name, IP address or network"));
-        };
-        Ok(Rule { host, port })
-    }
-
-    fn matches(&self, ip: IpAddr, port: u16, resolved: &[IpAddr]) -> bool {
-        let port_ok = self.port.is_none_or(|p| p == port);
-        let host_ok = match &self.host {
-            HostPattern::Any => true,
-            HostPattern::Net(n) => n.contains(&ip),
-            HostPattern::Name(_) => resolved.contains(&ip),
-        };
-        port_ok && host_ok
-    }
-}
 
 /// The socket permissions of one component.
 #[derive(Debug, Clone, Default)]
@@ -119,6 +54,39 @@ impl NetPolicy {
     }
 }
 
+impl NetPolicy {
+    /// Whether outgoing HTTP to `host:port` (a request's authority) is allowed. A
+    /// rule naming the host matches it by name; otherwise an IP literal, or every
+    /// address the name resolves to, must be allowed for a TCP connect.
+    pub async fn allows_authority(&self, host: &str, port: u16) -> bool {
+        if !self.any() || host.is_empty() {
+            return false;
+        }
+        let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+        if let Ok(ip) = host.parse::<IpAddr>() {
+            return self.allows(SocketAddr::new(ip, port), SocketAddrUse::TcpConnect);
+        }
+        let by_name = self.rules.iter().any(|(r, _)| {
+            r.port.is_none_or(|p| p == port)
+                && match &r.host {
+                    HostPattern::Name(n) => *n == host,
+                    HostPattern::Any => true,
+                    HostPattern::Net(_) => false,
+                }
+        });
+        if by_name {
+            return true;
+        }
+        match tokio::net::lookup_host((host.as_str(), port)).await {
+            Ok(addrs) => {
+                let addrs: Vec<SocketAddr> = addrs.collect();
+                !addrs.is_empty() && addrs.iter().all(|a| self.allows(*a, SocketAddrUse::TcpConnect))
+            }
+            Err(_) => false,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,17 +94,6 @@ mod tests {
     fn policy(entries: &[&str]) -> NetPolicy {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(NetPolicy::resolve(&entries.iter().map(|s| s.to_string()).collect::<Vec<_>>())).unwrap()
-    }
-
-    #[test]
-    fn parses_entries() {
-        assert_eq!(Rule::parse("*").unwrap().host, HostPattern::Any);
-        assert_eq!(Rule::parse("*:4222").unwrap().port, Some(4222));
-        assert_eq!(Rule::parse("10.0.0.0/8:443").unwrap().port, Some(443));
-        assert_eq!(Rule::parse("[::1]:80").unwrap().port, Some(80));
-        assert_eq!(Rule::parse("nats.internal").unwrap().port, None);
-        assert!(Rule::parse("host:notaport").is_err());
-        assert!(Rule::parse("bad host").is_err());
     }
 
     #[test]
@@ -151,5 +108,18 @@ mod tests {
         assert!(!p.allows("0.0.0.0:8080".parse().unwrap(), SocketAddrUse::TcpBind));
         assert!(policy(&["localhost:*"]).allows(a, connect));
         assert!(policy(&["10.0.0.0/8"]).allows("10.1.2.3:1".parse().unwrap(), connect));
+    }
+
+    #[test]
+    fn http_authorities() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let p = policy(&["localhost:8080", "10.0.0.0/8:443"]);
+        assert!(rt.block_on(p.allows_authority("localhost", 8080)));
+        assert!(rt.block_on(p.allows_authority("LOCALHOST", 8080)));
+        assert!(!rt.block_on(p.allows_authority("localhost", 8081)));
+        assert!(rt.block_on(p.allows_authority("10.9.9.9", 443)));
+        assert!(!rt.block_on(p.allows_authority("example.invalid", 443)));
+        assert!(rt.block_on(p.allows_authority("127.0.0.1", 8080)), "resolved addresses of a named rule count");
+        assert!(!rt.block_on(NetPolicy::default().allows_authority("localhost", 8080)));
     }
 }

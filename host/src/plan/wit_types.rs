@@ -3,8 +3,8 @@
 //! import's types and an export's types in *different* components (with a path to
 //! the first difference), and the "error-shaped result" rule that lets the host
 //! report a failed call as a value instead of a trap.
-use wasmtime::component::Val;
 use wasmtime::component::types::{ComponentFunc, Type};
+use wasmtime::component::{ResourceType, Val};
 
 /// WIT-like text for a type.
 pub fn describe(ty: &Type) -> String {
@@ -68,12 +68,13 @@ pub fn signature(f: &ComponentFunc) -> String {
 
 /// Why a type cannot cross between two stores, if it cannot.
 ///
-/// Plain values are copied from one store to the other. Resources, futures, streams
-/// and error contexts are handles that only mean something inside the store that
-/// made them, so the host refuses to link functions that carry them.
+/// Plain values are copied from one store to the other. Futures, streams and error
+/// contexts are handles that only mean something inside the store that made them,
+/// so the host refuses to link functions that carry them. Resource handles are
+/// checked separately ([`resources_in`]): those of host-owned data resources move.
 pub fn uncrossable(ty: &Type) -> Option<&'static str> {
     match ty {
-        Type::Own(_) | Type::Borrow(_) => Some("a resource handle"),
+        Type::Own(_) | Type::Borrow(_) => None,
         Type::Future(_) => Some("a future"),
         Type::Stream(_) => Some("a stream"),
         Type::ErrorContext => Some("an error-context"),
@@ -86,6 +87,38 @@ pub fn uncrossable(ty: &Type) -> Option<&'static str> {
         Type::Option(o) => uncrossable(&o.ty()),
         Type::Result(r) => r.ok().as_ref().and_then(uncrossable).or_else(|| r.err().as_ref().and_then(uncrossable)),
         _ => None,
+    }
+}
+
+/// Every resource type a value of type `ty` can carry, in order of appearance.
+pub fn resources_in(ty: &Type) -> Vec<ResourceType> {
+    let mut out = Vec::new();
+    collect_resources(ty, &mut out);
+    out
+}
+
+fn collect_resources(ty: &Type, out: &mut Vec<ResourceType>) {
+    match ty {
+        Type::Own(r) | Type::Borrow(r) => out.push(*r),
+        Type::List(l) => collect_resources(&l.ty(), out),
+        Type::FixedLengthList(l) => collect_resources(&l.ty(), out),
+        Type::Map(m) => {
+            collect_resources(&m.key(), out);
+            collect_resources(&m.value(), out);
+        }
+        Type::Record(r) => r.fields().for_each(|f| collect_resources(&f.ty, out)),
+        Type::Tuple(t) => t.types().for_each(|t| collect_resources(&t, out)),
+        Type::Variant(v) => v.cases().filter_map(|c| c.ty).for_each(|t| collect_resources(&t, out)),
+        Type::Option(o) => collect_resources(&o.ty(), out),
+        Type::Result(r) => {
+            if let Some(t) = r.ok() {
+                collect_resources(&t, out);
+            }
+            if let Some(t) = r.err() {
+                collect_resources(&t, out);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -1,9 +1,21 @@
 //! The one wasmtime [`Engine`] a host uses: Component Model async (WASI 0.3), the
 //! pooling instance allocator (fast per-call instantiation), epoch interruption (per-call
 //! time limits, and fair yielding in services) driven by a ticker thread, and
-//! wasmtime's on-disk compilation cache. Also the base linker every guest gets
-//! (WASI 0.2 + 0.3 + `wasi:config/store`) and component loading with clear errors.
-use crate::ctx::Ctx;
+//! wasmtime's on-disk compilation cache. Also what every guest's store gets from the
+//! host: the catalogue of host-provided interfaces and the linker built from it
+//! (`catalogue.rs`), host-owned data resources (`data.rs`), the WASI context with
+//! its socket and HTTP policies (`wasi.rs`, `net_policy.rs`, `http.rs`) and the
+//! store data (`ctx.rs`); and component loading with clear errors.
+pub mod catalogue;
+pub mod ctx;
+pub mod data;
+pub(crate) mod http;
+pub(crate) mod net_policy;
+pub(crate) mod wasi;
+
+use crate::engine::catalogue::Catalogue;
+use crate::engine::ctx::Ctx;
+use crate::manifest::MAX_MEMORY;
 use anyhow::{Context as _, Result, bail};
 use std::path::Path;
 use std::sync::Arc;
@@ -11,10 +23,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
-
-/// The largest linear memory any instance may have (manifest limits are checked
-/// against it; the pooling allocator reserves address space for it).
-pub const MAX_MEMORY: u64 = 4 << 30;
 
 /// Bytes at the start of each pooled linear memory that stay resident between
 /// instances (reset with memset, not page faults).
@@ -41,6 +49,8 @@ impl Default for EngineOptions {
 pub struct HostEngine {
     pub engine: Engine,
     pub options: EngineOptions,
+    /// What the host serves itself.
+    pub catalogue: Arc<Catalogue>,
     /// Reactive invocations alive at once. Callers beyond it wait for a free
     /// instance slot instead of failing; a few slots stay free for services.
     pub instance_permits: Arc<tokio::sync::Semaphore>,
@@ -51,7 +61,7 @@ pub struct HostEngine {
 const SERVICE_SLOTS: u32 = 8;
 
 impl HostEngine {
-    pub fn new(options: EngineOptions) -> Result<HostEngine> {
+    pub fn new(options: EngineOptions, catalogue: Arc<Catalogue>) -> Result<HostEngine> {
         let mut config = Config::new();
         config.wasm_component_model_async(true);
         config.epoch_interruption(true);
@@ -97,7 +107,7 @@ impl HostEngine {
             })
             .context("starting the epoch thread")?;
         let permits = Arc::new(tokio::sync::Semaphore::new((n - SERVICE_SLOTS) as usize));
-        Ok(HostEngine { engine, options, instance_permits: permits, stop })
+        Ok(HostEngine { engine, options, catalogue, instance_permits: permits, stop })
     }
 
     /// Epoch ticks that cover `d` (at least one).
@@ -115,19 +125,9 @@ impl HostEngine {
             .with_context(|| format!("{} failed to compile", path.display()))
     }
 
-    /// A linker with everything the host itself provides: WASI 0.2 (what std on
-    /// wasm32-wasip2 imports), WASI 0.3 (what wasip3/wit-bindgen async imports) and
-    /// `wasi:config/store`.
+    /// A linker with every interface of the catalogue (the host's own).
     pub fn base_linker(&self) -> Result<Linker<Ctx>> {
-        let mut linker = Linker::<Ctx>::new(&self.engine);
-        let w = |e: wasmtime::Error| anyhow::anyhow!("{e}");
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(w)?;
-        wasmtime_wasi::p3::add_to_linker(&mut linker).map_err(w)?;
-        wasmtime_wasi_config::add_to_linker(&mut linker, |c: &mut Ctx| {
-            wasmtime_wasi_config::WasiConfig::from(&*c.config)
-        })
-        .map_err(w)?;
-        Ok(linker)
+        self.catalogue.linker(&self.engine).map_err(|e| anyhow::anyhow!("{e}"))
     }
 }
 

@@ -2,7 +2,7 @@
 //! `outrigger run --invoke` take them. Arguments are WAVE (the WebAssembly Value
 //! Encoding that `wasmtime run --invoke` uses too), typed by the function itself:
 //! `client.bump(1000)`, `upper.apply("hi")`, `client.outrigger:examples/driver#wait(50)`.
-use crate::error::CallError;
+use crate::CallError;
 use crate::workload::{FuncRef, Workload};
 use anyhow::{Context as _, Result, bail};
 use wasmtime::component::Val;
@@ -42,7 +42,7 @@ impl CallExpr {
             .with_context(|| format!("arguments `{}` are not valid WAVE", self.args))?;
         let params: Vec<Val> =
             call.to_wasm_params(types.iter()).map_err(|e| anyhow::anyhow!("{e}")).with_context(|| {
-                format!("arguments `{}` do not fit `{}`", self.args, crate::wit_types::signature(f.ty()))
+                format!("arguments `{}` do not fit `{}`", self.args, crate::plan::wit_types::signature(f.ty()))
             })?;
         Ok((f, params))
     }

@@ -1,7 +1,11 @@
 //! The WASI side of a guest: environment variables, `wasi:config` values,
-//! deny-by-default sockets (see [`crate::net_policy`]) and stdout/stderr turned into
-//! `tracing` events tagged with the guest's name, so a workload's log is one stream.
-use crate::net_policy::NetPolicy;
+//! deny-by-default sockets and outgoing HTTP (see `net_policy.rs`, `http.rs`), and
+//! stdio: stdout/stderr turned into `tracing` events tagged with the guest's name, so
+//! a workload's log is one stream, or, for the one service that asks for it, the
+//! process's real stdin and stdout.
+use crate::engine::ctx::{Ctx, MemoryLimiter};
+use crate::engine::http::HttpPolicy;
+use crate::engine::net_policy::NetPolicy;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -19,6 +23,8 @@ pub struct GuestEnv {
     pub env: Arc<[(String, String)]>,
     pub config: Arc<WasiConfigVariables>,
     pub net: Arc<NetPolicy>,
+    /// The process's stdin and stdout instead of the log.
+    pub process_stdio: bool,
 }
 
 impl GuestEnv {
@@ -28,13 +34,30 @@ impl GuestEnv {
             env: env.into(),
             config: Arc::new(config.into_iter().collect()),
             net: Arc::new(net),
+            process_stdio: false,
+        }
+    }
+
+    /// Fresh store data for one instance with at most `memory` bytes of linear memory.
+    pub fn ctx(&self, memory: u64) -> Ctx {
+        Ctx {
+            wasi: self.wasi_ctx(),
+            table: Default::default(),
+            config: self.config.clone(),
+            limiter: MemoryLimiter::new(memory),
+            http: Default::default(),
+            http_policy: HttpPolicy { guest: self.name.clone(), net: self.net.clone() },
         }
     }
 
     /// A fresh WASI context.
-    pub fn wasi_ctx(&self) -> WasiCtx {
+    fn wasi_ctx(&self) -> WasiCtx {
         let mut b = WasiCtx::builder();
-        b.stdout(GuestLog { name: self.name.clone(), stream: "stdout" });
+        if self.process_stdio {
+            b.inherit_stdin().inherit_stdout();
+        } else {
+            b.stdout(GuestLog { name: self.name.clone(), stream: "stdout" });
+        }
         b.stderr(GuestLog { name: self.name.clone(), stream: "stderr" });
         b.envs(&self.env);
         if self.net.any() {

@@ -1,6 +1,6 @@
 //! The status file a running workload keeps up to date (JSON, replaced atomically),
 //! which `outrigger status` reads from another process.
-use crate::status::WorkloadStatus;
+use crate::WorkloadStatus;
 use anyhow::{Context as _, Result};
 use std::path::{Path, PathBuf};
 

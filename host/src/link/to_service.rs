@@ -1,7 +1,7 @@
 //! Component -> service calls. A [`ServiceHandle`] is the sending end of a service's
 //! bounded call queue: a caller in any store puts a [`ServiceCall`] (export index,
 //! argument values, a reply slot) on it and awaits the reply. The service's
-//! supervisor (see [`crate::service`]) runs each call as one more Component Model
+//! supervisor (see `run/service.rs`) runs each call as one more Component Model
 //! task of the one running instance, concurrently with `run`.
 //!
 //! The queue is bounded, so a flooded service pushes back on its callers (they wait
@@ -9,7 +9,7 @@
 //! queueing, restarts and the call itself.
 use crate::error::CallError;
 use crate::link::Callee;
-use crate::status::ServiceStatus;
+use crate::run::status::ServiceStatus;
 use futures::future::BoxFuture;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,11 +17,11 @@ use tokio::sync::{mpsc, oneshot, watch};
 use wasmtime::component::Val;
 
 /// One forwarded call.
-pub struct ServiceCall {
+pub(crate) struct ServiceCall {
     /// Index into the service's export table.
     pub target: usize,
+    /// Plain values (data resources already taken out of the caller's store).
     pub params: Vec<Val>,
-    pub results: usize,
     pub reply: oneshot::Sender<Result<Vec<Val>, CallError>>,
 }
 
@@ -40,7 +40,7 @@ struct Inner {
 
 impl ServiceHandle {
     /// A handle and the receiving end the supervisor serves.
-    pub fn new(
+    pub(crate) fn new(
         name: &str,
         queue: usize,
         timeout: Duration,
@@ -54,11 +54,12 @@ impl ServiceHandle {
         &self.inner.name
     }
 
-    /// Calls export `target` of the running service.
-    pub async fn call(&self, target: usize, params: Vec<Val>, results: usize) -> Result<Vec<Val>, CallError> {
+    /// Calls export `target` of the running service (see
+    /// [`crate::Workload::service_target`]) with plain values.
+    pub async fn call(&self, target: usize, params: Vec<Val>) -> Result<Vec<Val>, CallError> {
         // A service that will not serve again has closed its queue: `send` fails at once.
         let (reply, answer) = oneshot::channel();
-        let call = ServiceCall { target, params, results, reply };
+        let call = ServiceCall { target, params, reply };
         let attempt = async {
             self.inner.tx.send(call).await.map_err(|_| self.unavailable())?;
             answer.await.map_err(|_| self.unavailable())?
@@ -77,8 +78,8 @@ impl ServiceHandle {
 }
 
 impl Callee for ServiceHandle {
-    fn call(&self, target: usize, params: Vec<Val>, results: usize) -> BoxFuture<'static, Result<Vec<Val>, CallError>> {
+    fn call_export(&self, target: usize, params: Vec<Val>) -> BoxFuture<'static, Result<Vec<Val>, CallError>> {
         let this = self.clone();
-        Box::pin(async move { ServiceHandle::call(&this, target, params, results).await })
+        Box::pin(async move { this.call(target, params).await })
     }
 }

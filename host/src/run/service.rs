@@ -3,13 +3,14 @@
 //! one more task of the same instance, concurrently with `run`. The incarnation ends
 //! when `run` returns, when the instance traps (in `run` or in any call), or on
 //! shutdown; calls still in flight then get a [`CallError::ServiceDied`] at once.
-//! Restart policy lives in [`crate::supervisor`].
-use crate::ctx::Ctx;
-use crate::engine::HostEngine;
+//! Restart policy lives in `supervisor.rs`.
+use crate::engine::ctx::Ctx;
+use crate::engine::data::DataKinds;
 use crate::error::{CallError, chain};
-use crate::forward::ServiceCall;
-use crate::inspect::{export_index, export_indexes};
-use crate::wasi::GuestEnv;
+use crate::link::to_service::ServiceCall;
+use crate::link::{bring_params, take_results};
+use crate::plan::info::export_index;
+use crate::run::guest::{Export, Guest};
 use futures::future::Either;
 use futures::stream::{FuturesUnordered, StreamExt};
 use slab::Slab;
@@ -18,12 +19,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
-use wasmtime::component::{ComponentExportIndex, Func, InstancePre, Val};
+use wasmtime::component::types::ComponentFunc;
+use wasmtime::component::{ComponentExportIndex, Func, Val};
 use wasmtime::{Store, UpdateDeadline};
 
 /// How an incarnation ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Exit {
+pub(crate) enum Exit {
     /// `run` returned `Ok`.
     Completed,
     /// `run` returned `Err`, trapped, or a call trapped the instance.
@@ -33,14 +35,10 @@ pub enum Exit {
 }
 
 /// Everything needed to start incarnations of one service.
-pub struct ServiceRunner {
+pub(crate) struct ServiceRunner {
     pub name: String,
-    engine: Arc<HostEngine>,
-    pre: InstancePre<Ctx>,
-    env: GuestEnv,
-    memory: u64,
+    guest: Guest,
     run: ComponentExportIndex,
-    exports: Vec<ComponentExportIndex>,
     max_in_flight: usize,
     /// How long in-flight calls may finish after a stop is requested.
     pub grace: Duration,
@@ -48,54 +46,45 @@ pub struct ServiceRunner {
     pub served: Arc<AtomicU64>,
 }
 
-/// What [`ServiceRunner::new`] needs.
-pub struct RunnerSpec {
-    pub name: String,
-    pub pre: InstancePre<Ctx>,
-    pub env: GuestEnv,
-    pub memory: u64,
-    /// The exact name of the exported `wasi:cli/run` interface.
-    pub run_interface: String,
-    /// `(interface, function)` pairs other members call, in plan order.
-    pub exports: Vec<(String, String)>,
-    pub max_in_flight: usize,
-    pub grace: Duration,
-}
-
 /// How often a service that computes without awaiting is made to yield, so its
 /// other tasks (and the rest of the host) keep running.
 const YIELD_EVERY: Duration = Duration::from_millis(10);
 
 impl ServiceRunner {
-    pub fn new(engine: Arc<HostEngine>, spec: RunnerSpec) -> anyhow::Result<ServiceRunner> {
-        let component = spec.pre.component().clone();
-        let run = export_index(&component, Some(&spec.run_interface), "run")
-            .ok_or_else(|| anyhow::anyhow!("service `{}` has no {}#run export", spec.name, spec.run_interface))?;
-        let exports = export_indexes(&component, &spec.name, &spec.exports)?;
+    /// `run_interface` is the exact name of the exported `wasi:cli/run`.
+    pub fn new(
+        guest: Guest,
+        run_interface: &str,
+        max_in_flight: usize,
+        grace: Duration,
+    ) -> anyhow::Result<ServiceRunner> {
+        let run = export_index(guest.pre.component(), Some(run_interface), "run")
+            .ok_or_else(|| anyhow::anyhow!("service `{}` has no {run_interface}#run export", guest.name))?;
         Ok(ServiceRunner {
-            name: spec.name,
-            engine,
-            pre: spec.pre,
-            env: spec.env,
-            memory: spec.memory,
+            name: guest.name.clone(),
+            guest,
             run,
-            exports,
-            max_in_flight: spec.max_in_flight,
-            grace: spec.grace,
+            max_in_flight,
+            grace,
             served: Arc::new(AtomicU64::new(0)),
         })
     }
 
     /// Replies to a finished forwarded call. A call that trapped the instance gets
     /// `ServiceDied`, and the reason comes back as `Err` (the incarnation is over).
-    fn answer(&self, reply: Reply, result: wasmtime::Result<Vec<Val>>) -> Result<(), String> {
+    /// Values the host refused to move get their error; the instance lives on.
+    fn answer(&self, reply: Reply, result: Outcome) -> Result<(), String> {
         match result {
-            Ok(values) => {
+            Outcome::Done(values) => {
                 self.served.fetch_add(1, Ordering::Relaxed);
                 let _ = reply.send(Ok(values));
                 Ok(())
             }
-            Err(e) => {
+            Outcome::Refused(e) => {
+                let _ = reply.send(Err(e));
+                Ok(())
+            }
+            Outcome::Trapped(e) => {
                 let why = format!("trapped while serving a call: {}", chain(&e));
                 let _ = reply.send(Err(CallError::ServiceDied { service: self.name.clone(), reason: why.clone() }));
                 Err(why)
@@ -112,20 +101,24 @@ impl ServiceRunner {
         running: impl FnOnce(),
         stopping: impl FnOnce(),
     ) -> Exit {
-        let ctx = Ctx::new(self.env.wasi_ctx(), self.env.config.clone(), self.memory);
-        let mut store = Store::new(&self.engine.engine, ctx);
-        store.limiter(|c| &mut c.limiter);
-        yield_periodically(&mut store, self.engine.ticks(YIELD_EVERY));
-        let instance = match self.pre.instantiate_async(&mut store).await {
+        let mut store = self.guest.store();
+        yield_periodically(&mut store, self.guest.engine.ticks(YIELD_EVERY));
+        let instance = match self.guest.pre.instantiate_async(&mut store).await {
             Ok(i) => i,
             Err(e) => return Exit::Failed(format!("instantiation failed: {}", chain(&e))),
         };
         let run = instance.get_func(&mut store, self.run).expect("checked when the runner was built");
-        let funcs: Vec<Func> = self
+        let funcs: Vec<Served> = self
+            .guest
             .exports
             .iter()
-            .map(|i| instance.get_func(&mut store, i).expect("checked when the runner was built"))
+            .map(|e| {
+                let func = instance.get_func(&mut store, e.index).expect("checked when the runner was built");
+                Served { func, ty: func.ty(&store), export: *e }
+            })
             .collect();
+        let funcs = &funcs;
+        let data = &*self.guest.data;
         running();
         // Reply slots of calls in flight. Kept outside `run_concurrent`: if the event
         // loop itself fails (a trap in any task), its closure is dropped, and these
@@ -151,10 +144,8 @@ impl ServiceRunner {
                 let mut out = vec![Val::Bool(false)];
                 Done::Run(run.call_concurrent(acc, &[], &mut out).await.map(|()| out))
             };
-            let serve = |key: usize, func: Func, params: Vec<Val>, n: usize| async move {
-                let mut out = vec![Val::Bool(false); n];
-                let r = func.call_concurrent(acc, &params, &mut out).await;
-                Done::Call(key, r.map(|()| out))
+            let serve = |key: usize, target: usize, params: Vec<Val>| async move {
+                Done::Call(key, serve_call(acc, data, &funcs[target], params).await)
             };
             let mut tasks = FuturesUnordered::new();
             tasks.push(Either::Left(run_task));
@@ -177,7 +168,7 @@ impl ServiceRunner {
                         // limit) without another round through `select!`.
                         loop {
                             let key = replies.insert(call.reply);
-                            tasks.push(Either::Right(serve(key, funcs[call.target], call.params, call.results)));
+                            tasks.push(Either::Right(serve(key, call.target, call.params)));
                             if replies.len() >= self.max_in_flight {
                                 break;
                             }
@@ -243,7 +234,57 @@ type Reply = oneshot::Sender<Result<Vec<Val>, CallError>>;
 /// What finished: `run`, or the forwarded call with this reply key.
 enum Done {
     Run(wasmtime::Result<Vec<Val>>),
-    Call(usize, wasmtime::Result<Vec<Val>>),
+    Call(usize, Outcome),
+}
+
+/// How a forwarded call ended.
+enum Outcome {
+    Done(Vec<Val>),
+    /// The call trapped: the instance is poisoned and the incarnation ends.
+    Trapped(wasmtime::Error),
+    /// The host refused the values (a data resource that could not move); the
+    /// instance was not entered or is unharmed.
+    Refused(CallError),
+}
+
+/// An export other members call, resolved in this incarnation's instance.
+struct Served {
+    func: Func,
+    ty: ComponentFunc,
+    export: Export,
+}
+
+/// Runs one forwarded call as a task of the instance. Plain values in, plain out:
+/// data resources become handles of the service's store for the call.
+async fn serve_call(
+    acc: &wasmtime::component::Accessor<Ctx>,
+    data: &DataKinds,
+    f: &Served,
+    params: Vec<Val>,
+) -> Outcome {
+    let mut temps = Vec::new();
+    let params = match f.export.moves_data {
+        false => params,
+        true => match acc.with(|mut s| bring_params(data, &mut s, &f.ty, params, &mut temps)) {
+            Ok(p) => p,
+            Err(e) => return Outcome::Refused(e),
+        },
+    };
+    let mut out = vec![Val::Bool(false); f.ty.results().len()];
+    if let Err(e) = f.func.call_concurrent(acc, &params, &mut out).await {
+        return Outcome::Trapped(e);
+    }
+    if !f.export.moves_data {
+        return Outcome::Done(out);
+    }
+    let taken = acc.with(|mut s| {
+        DataKinds::release(&mut s, temps).map_err(CallError::handle)?;
+        take_results(data, &mut s, &f.ty, out)
+    });
+    match taken {
+        Ok(values) => Outcome::Done(values),
+        Err(e) => Outcome::Refused(e),
+    }
 }
 
 /// Reads `run`'s outcome: `Ok(())` -> COMPLETED, `Err(())` or a trap -> failed.

@@ -2,11 +2,13 @@
 //! information, and whether it is a *service* (it exports `wasi:cli/run`, so it has a
 //! `run` that lasts its whole life) or a *reactive* component (a fresh instance per
 //! call). Used by `outrigger inspect` and by the planner.
-use crate::wit_types::signature;
-use std::fmt;
+use crate::engine::catalogue::Catalogue;
+use crate::names::{base_name, names_compatible};
+use crate::plan::wit_types::signature;
+use std::fmt::Write as _;
 use wasmtime::Engine;
 use wasmtime::component::types::{ComponentFunc, ComponentItem};
-use wasmtime::component::{Component, ComponentExportIndex};
+use wasmtime::component::{Component, ComponentExportIndex, ResourceType};
 
 /// One function of an interface (or of the component's root).
 #[derive(Clone, Debug)]
@@ -21,8 +23,16 @@ pub struct Interface {
     /// The full name, e.g. `outrigger:examples/counter@0.1.0`.
     pub name: String,
     pub functions: Vec<Function>,
-    /// Resource types the interface defines.
-    pub resources: Vec<String>,
+    /// Resource types the interface defines, by name.
+    pub resources: Vec<(String, ResourceType)>,
+}
+
+impl Interface {
+    /// Only type definitions: no functions and no resources (`wasmcloud:messaging/types`).
+    /// Importing it needs no provider.
+    pub fn types_only(&self) -> bool {
+        self.functions.is_empty() && self.resources.is_empty()
+    }
 }
 
 /// A component's surface.
@@ -86,48 +96,25 @@ fn interface(engine: &Engine, name: &str, inst: &wasmtime::component::types::Com
     for (fname, ext) in inst.exports(engine) {
         match ext.ty {
             ComponentItem::ComponentFunc(f) => functions.push(Function { name: fname.into(), ty: f }),
-            ComponentItem::Resource(_) => resources.push(fname.to_string()),
+            ComponentItem::Resource(r) => resources.push((fname.to_string(), r)),
             _ => {}
         }
     }
     Interface { name: name.into(), functions, resources }
 }
 
-/// `wasi:cli/run@0.3.2` -> `wasi:cli/run`
-pub fn base_name(name: &str) -> &str {
-    name.split('@').next().unwrap_or(name)
-}
-
-/// The part of a version that must match for two names to be interchangeable, the
-/// way wasmtime's linker treats semver: `1.2.3` -> `1`, `0.3.2` -> `0.3`,
-/// `0.0.3` -> `0.0.3`, and pre-releases (`0.2.0-draft`) exactly.
-fn compat_version(name: &str) -> Option<String> {
-    let v = name.split_once('@')?.1;
-    if v.contains('-') || v.contains('+') {
-        return Some(v.to_string());
+impl ComponentInfo {
+    /// Which imported interface defines resource type `ty`: `(interface, resource)`.
+    pub fn resource_name(&self, ty: ResourceType) -> Option<(&str, &str)> {
+        self.imports
+            .iter()
+            .find_map(|i| i.resources.iter().find(|(_, t)| *t == ty).map(|(r, _)| (i.name.as_str(), r.as_str())))
     }
-    let parts: Vec<&str> = v.split('.').collect();
-    Some(match parts.as_slice() {
-        [major, ..] if *major != "0" => major.to_string(),
-        ["0", minor, ..] if *minor != "0" => format!("0.{minor}"),
-        _ => v.to_string(),
-    })
-}
 
-/// Whether `want` names the interface `full`: the full name, the name without version
-/// (`outrigger:examples/driver`) or just the interface (`driver`).
-pub fn refers_to(full: &str, want: &str) -> bool {
-    let base = base_name(full);
-    full == want || base == want || base.rsplit('/').next() == Some(want)
-}
-
-/// Whether an import named `a` can be served by an export named `b`.
-pub fn names_compatible(a: &str, b: &str) -> bool {
-    base_name(a) == base_name(b) && compat_version(a) == compat_version(b)
-}
-
-impl fmt::Display for ComponentInfo {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// What `outrigger inspect` prints: the kind, exports, imports linked to other
+    /// members, and imports the host serves (with the catalogue family serving each).
+    pub fn describe(&self, catalogue: &Catalogue) -> String {
+        let mut f = String::new();
         match self.run_export() {
             Some(run) => {
                 let r = &run.functions.iter().find(|f| f.name == "run").expect("run").ty;
@@ -136,37 +123,54 @@ impl fmt::Display for ComponentInfo {
                 } else {
                     "sync `run` (WASI 0.2): calls into it wait while `run` blocks"
                 };
-                writeln!(f, "kind: SERVICE (exports {}; {how})", run.name)?;
+                let _ = writeln!(f, "kind: SERVICE (exports {}; {how})", run.name);
             }
-            None => writeln!(f, "kind: REACTIVE (no wasi:cli/run export: a fresh instance per call)")?,
+            None => {
+                let _ = writeln!(f, "kind: REACTIVE (no wasi:cli/run export: a fresh instance per call)");
+            }
         }
-        let section =
-            |f: &mut fmt::Formatter<'_>, title: &str, list: &[&Interface], root: &[Function]| -> fmt::Result {
-                writeln!(f, "{title}:")?;
-                if list.is_empty() && root.is_empty() {
-                    writeln!(f, "  (none)")?;
+        let section = |f: &mut String, title: &str, list: &[&Interface], root: &[Function]| {
+            let _ = writeln!(f, "{title}:");
+            if list.is_empty() && root.is_empty() {
+                let _ = writeln!(f, "  (none)");
+            }
+            for func in root {
+                let _ = writeln!(f, "  {}: {}", func.name, signature(&func.ty));
+            }
+            for i in list {
+                let _ = writeln!(f, "  {}", i.name);
+                for (r, _) in &i.resources {
+                    let _ = writeln!(f, "    resource {r}");
                 }
-                for func in root {
-                    writeln!(f, "  {}: {}", func.name, signature(&func.ty))?;
+                for func in &i.functions {
+                    let _ = writeln!(f, "    {}: {}", func.name, signature(&func.ty));
                 }
-                for i in list {
-                    writeln!(f, "  {}", i.name)?;
-                    for r in &i.resources {
-                        writeln!(f, "    resource {r}")?;
-                    }
-                    for func in &i.functions {
-                        writeln!(f, "    {}: {}", func.name, signature(&func.ty))?;
-                    }
-                }
-                Ok(())
-            };
+            }
+        };
         let (host, linked): (Vec<&Interface>, Vec<&Interface>) =
-            self.imports.iter().partition(|i| crate::plan::host_provides(&i.name));
-        section(f, "exports", &self.exports.iter().collect::<Vec<_>>(), &self.root_exports)?;
-        section(f, "imports linked to other workload members", &linked, &self.root_imports)?;
-        let names: Vec<&str> = host.iter().map(|i| i.name.as_str()).collect();
-        let names = if names.is_empty() { "(none)".to_string() } else { names.join(", ") };
-        writeln!(f, "imports the host provides (WASI): {names}")
+            self.imports.iter().filter(|i| !i.types_only()).partition(|i| catalogue.find(&i.name).is_some());
+        section(&mut f, "exports", &self.exports.iter().collect::<Vec<_>>(), &self.root_exports);
+        section(&mut f, "imports linked to other workload members", &linked, &self.root_imports);
+        let _ = writeln!(f, "imports the host serves:");
+        if host.is_empty() {
+            let _ = writeln!(f, "  (none)");
+        }
+        let mut by_family: Vec<(&str, Vec<&str>)> = Vec::new();
+        for i in &host {
+            let fam = catalogue.find(&i.name).expect("partitioned").family.as_str();
+            match by_family.iter_mut().find(|(n, _)| *n == fam) {
+                Some((_, list)) => list.push(&i.name),
+                None => by_family.push((fam, vec![&i.name])),
+            }
+        }
+        for (fam, list) in by_family {
+            let _ = writeln!(f, "  {fam}: {}", list.join(", "));
+        }
+        let types: Vec<&str> = self.imports.iter().filter(|i| i.types_only()).map(|i| i.name.as_str()).collect();
+        if !types.is_empty() {
+            let _ = writeln!(f, "type-only imports (need no provider): {}", types.join(", "));
+        }
+        f
     }
 }
 
@@ -178,35 +182,5 @@ pub fn export_index(component: &Component, interface: Option<&str>, function: &s
             component.get_export_index(Some(&inst), function)
         }
         None => component.get_export_index(None, function),
-    }
-}
-
-/// Resolves a member's export table (the plan's `(interface, function)` pairs, in
-/// order) to export indexes, once, before any instance exists.
-pub fn export_indexes(
-    component: &Component,
-    member: &str,
-    table: &[(String, String)],
-) -> anyhow::Result<Vec<ComponentExportIndex>> {
-    table
-        .iter()
-        .map(|(i, f)| {
-            export_index(component, Some(i), f).ok_or_else(|| anyhow::anyhow!("`{member}` has no export {i}#{f}"))
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::names_compatible;
-
-    #[test]
-    fn semver_compatibility() {
-        assert!(names_compatible("wasi:cli/run@0.3.0", "wasi:cli/run@0.3.2"));
-        assert!(!names_compatible("wasi:cli/run@0.2.0", "wasi:cli/run@0.3.0"));
-        assert!(names_compatible("a:b/c@1.0.0", "a:b/c@1.4.1"));
-        assert!(!names_compatible("wasi:messaging/producer@0.2.0-draft", "wasi:messaging/producer@0.2.0"));
-        assert!(names_compatible("a:b/c", "a:b/c"));
-        assert!(!names_compatible("a:b/c", "a:b/d"));
     }
 }

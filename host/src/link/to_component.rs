@@ -1,20 +1,20 @@
 //! Service -> component and component -> component calls: the callee is a reactive
 //! component, and every call gets a fresh instance of it from its
-//! [`crate::reactive::ReactivePool`]. The pool is looked up when the call happens
+//! [`ReactivePool`]. The pool is looked up when the call happens
 //! (late binding through a weak [`PoolTable`]), so components may import from each
 //! other in any order, and a dropped workload frees its pools.
 use crate::error::CallError;
 use crate::link::Callee;
-use crate::reactive::ReactivePool;
+use crate::run::reactive::ReactivePool;
 use futures::future::BoxFuture;
 use std::sync::{Arc, OnceLock, Weak};
 use wasmtime::component::Val;
 
 /// All reactive pools of a workload, by member index (`None` for services).
-pub type PoolTable = OnceLock<Vec<Option<Arc<ReactivePool>>>>;
+pub(crate) type PoolTable = OnceLock<Vec<Option<Arc<ReactivePool>>>>;
 
 /// Calls into one reactive component.
-pub struct ComponentCallee {
+pub(crate) struct ComponentCallee {
     pub table: Weak<PoolTable>,
     pub member: usize,
 }
@@ -28,17 +28,14 @@ impl ComponentCallee {
 }
 
 impl Callee for ComponentCallee {
-    fn call(&self, target: usize, params: Vec<Val>, results: usize) -> BoxFuture<'static, Result<Vec<Val>, CallError>> {
+    fn call_export(&self, target: usize, params: Vec<Val>) -> BoxFuture<'static, Result<Vec<Val>, CallError>> {
         let pool = self.pool();
         Box::pin(async move {
             let pool = pool?;
             let component = pool.name.clone();
             // Its own tokio task: the callee runs in parallel with the caller's store,
             // and is never polled from inside another store's event loop.
-            let task = tokio::spawn(async move {
-                let export = pool.export(target);
-                pool.invoke(&export, &params, results).await
-            });
+            let task = tokio::spawn(async move { pool.call_export(target, params).await });
             task.await.unwrap_or_else(|e| {
                 Err(CallError::Trapped { component, message: format!("the invocation task failed: {e}") })
             })

@@ -1,0 +1,54 @@
+//! Outgoing HTTP (`wasi:http` 0.2 `outgoing-handler` and 0.3 `client`) under the same
+//! deny-by-default `allowedHosts` policy as sockets. wasmtime-wasi-http makes the
+//! request on the host, so the socket check never sees it: [`HttpPolicy`] checks the
+//! request's authority first and answers a denied request with `HTTP-request-denied`
+//! at once (the guest sees an error value, never a hang), logging why.
+use crate::engine::net_policy::NetPolicy;
+use std::sync::Arc;
+use std::time::Duration;
+use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
+
+/// How long a connection may take when the guest sets no timeout (wasmtime's own
+/// default is 600 s, which looks like a hang).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The `wasi:http` hooks of one guest: its name (for the log) and its policy.
+pub struct HttpPolicy {
+    pub guest: Arc<str>,
+    pub net: Arc<NetPolicy>,
+}
+
+type ResponseFuture = Box<
+    dyn Future<Output = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), Error>> + Send>), Error>>
+        + Send,
+>;
+
+impl WasiHttpHooks for HttpPolicy {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
+    ) -> ResponseFuture {
+        drop(fut);
+        let (guest, net) = (self.guest.clone(), self.net.clone());
+        Box::new(async move {
+            use http_body_util::BodyExt;
+            let uri = request.uri();
+            let host = uri.host().unwrap_or_default().to_string();
+            let https = uri.scheme() == Some(&http::uri::Scheme::HTTPS);
+            let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+            if !net.allows_authority(&host, port).await {
+                tracing::warn!(
+                    guest = %guest, %host, port,
+                    "outgoing HTTP denied: {host}:{port} is not in this member's allowedHosts (add \"{host}:{port}\" to allow it)"
+                );
+                return Err(Error::HttpRequestDenied);
+            }
+            let mut options = options.unwrap_or_default();
+            options.connect_timeout.get_or_insert(CONNECT_TIMEOUT);
+            let (response, io) = wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+            Ok((response.map(BodyExt::boxed_unsync), Box::new(io) as Box<dyn Future<Output = _> + Send>))
+        })
+    }
+}

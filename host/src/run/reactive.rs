@@ -1,0 +1,170 @@
+//! Reactive components: a fresh instance for every invocation, from a pre-linked
+//! [`InstancePre`] and the pooling allocator, so nothing leaks from one call to the
+//! next. Each invocation gets its own `Store` with a memory limit and a wall-clock
+//! time limit (epoch interruption stops a guest that spins; a timer stops one that
+//! waits), and every failure becomes a typed [`CallError`] for its caller.
+use crate::engine::ctx::Ctx;
+use crate::error::{CallError, chain};
+use crate::link::{bring_params, take_results};
+use crate::plan::info::{ComponentInfo, export_index};
+use crate::plan::wit_types::resources_in;
+use crate::run::guest::{Export, Guest};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use wasmtime::Trap;
+use wasmtime::component::Val;
+
+/// One reactive component, ready to be instantiated per call.
+pub(crate) struct ReactivePool {
+    pub name: String,
+    guest: Guest,
+    timeout: Duration,
+    pub info: ComponentInfo,
+    pub invocations: AtomicU64,
+    pub failures: AtomicU64,
+}
+
+/// A resolved exported function: where it is and its type.
+#[derive(Clone)]
+pub(crate) struct ExportFunc {
+    pub export: Export,
+    pub name: String,
+    pub ty: wasmtime::component::types::ComponentFunc,
+}
+
+impl ReactivePool {
+    pub fn new(guest: Guest, timeout: Duration, info: ComponentInfo) -> ReactivePool {
+        ReactivePool {
+            name: guest.name.clone(),
+            guest,
+            timeout,
+            info,
+            invocations: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
+        }
+    }
+
+    /// Calls the export behind plan export-table slot `target` in a fresh instance.
+    pub async fn call_export(&self, target: usize, params: Vec<Val>) -> Result<Vec<Val>, CallError> {
+        self.invoke(self.guest.exports[target], params).await
+    }
+
+    /// Finds an exported function by name: `bump`, `driver.bump`,
+    /// `outrigger:examples/driver#bump`, or a root-level export.
+    pub fn find(&self, function: &str) -> Result<ExportFunc, CallError> {
+        let (iface, fname) = match function.rsplit_once(['#', '.']) {
+            Some((i, f)) if !i.is_empty() => (Some(i), f),
+            _ => (None, function),
+        };
+        let matches: Vec<_> = self
+            .info
+            .exported_functions()
+            .filter(|(i, f)| {
+                f.name == fname
+                    && match (iface, i) {
+                        (None, _) => true,
+                        (Some(want), Some(i)) => crate::names::refers_to(&i.name, want),
+                        (Some(_), None) => false,
+                    }
+            })
+            .collect();
+        let available = || {
+            self.info
+                .exported_functions()
+                .map(|(i, f)| match i {
+                    Some(i) => format!("{}#{}", i.name, f.name),
+                    None => f.name.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let [(i, f)] = matches.as_slice() else {
+            let function = if matches.is_empty() {
+                function.to_string()
+            } else {
+                format!("{function} (ambiguous: qualify it with its interface)")
+            };
+            return Err(CallError::NoSuchFunction { component: self.name.clone(), function, available: available() });
+        };
+        let component = self.guest.pre.component();
+        let index = export_index(component, i.map(|i| i.name.as_str()), &f.name).expect("listed exports exist");
+        let moves_data = f.ty.params().any(|(_, t)| !resources_in(&t).is_empty())
+            || f.ty.results().any(|t| !resources_in(&t).is_empty());
+        Ok(ExportFunc { export: Export { index, moves_data }, name: f.name.clone(), ty: f.ty.clone() })
+    }
+
+    /// Instantiates the component in a fresh store, calls one export with plain
+    /// values (data resources become handles of the fresh store, and come back out
+    /// as plain values), drops the store.
+    pub async fn invoke(&self, export: Export, params: Vec<Val>) -> Result<Vec<Val>, CallError> {
+        self.invocations.fetch_add(1, Ordering::Relaxed);
+        let r = self.invoke_inner(export, params).await;
+        if r.is_err() {
+            self.failures.fetch_add(1, Ordering::Relaxed);
+        }
+        r
+    }
+
+    async fn invoke_inner(&self, export: Export, params: Vec<Val>) -> Result<Vec<Val>, CallError> {
+        // Wait for a free instance slot (the time limit does not run while waiting).
+        let engine = &self.guest.engine;
+        let _permit = engine.instance_permits.acquire().await.map_err(|_| CallError::ShuttingDown)?;
+        let mut store = self.guest.store();
+        store.set_epoch_deadline(engine.ticks(self.timeout));
+        store.epoch_deadline_trap();
+        let data = &self.guest.data;
+        let run = async {
+            let instance = self.guest.pre.instantiate_async(&mut store).await.map_err(Failure::Start)?;
+            let func = instance
+                .get_func(&mut store, export.index)
+                .ok_or_else(|| Failure::Start(wasmtime::format_err!("the export is not a function")))?;
+            let ty = func.ty(&store);
+            let mut temps = Vec::new();
+            let params = match export.moves_data {
+                true => bring_params(data, &mut store, &ty, params, &mut temps).map_err(Failure::Refused)?,
+                false => params,
+            };
+            let mut out = vec![Val::Bool(false); ty.results().len()];
+            func.call_async(&mut store, &params, &mut out).await.map_err(Failure::Call)?;
+            if !export.moves_data {
+                return Ok(out);
+            }
+            crate::engine::data::DataKinds::release(&mut store, temps)
+                .map_err(|e| Failure::Refused(CallError::handle(e)))?;
+            take_results(data, &mut store, &ty, out).map_err(Failure::Refused)
+        };
+        match tokio::time::timeout(self.timeout, run).await {
+            Ok(Ok(out)) => Ok(out),
+            Err(_) => Err(CallError::TimeLimit { component: self.name.clone(), limit: self.timeout }),
+            Ok(Err(Failure::Start(e))) => {
+                Err(CallError::Instantiate { component: self.name.clone(), message: chain(&e) })
+            }
+            Ok(Err(Failure::Refused(e))) => Err(e),
+            Ok(Err(Failure::Call(e))) => Err(self.classify(&e, store.data())),
+        }
+    }
+
+    /// Turns a failed call into the most precise [`CallError`].
+    fn classify(&self, e: &wasmtime::Error, ctx: &Ctx) -> CallError {
+        if let Some(inner) = e.chain().find_map(|c| c.downcast_ref::<CallError>()) {
+            return inner.clone();
+        }
+        if let Some(Trap::Interrupt) = e.downcast_ref::<Trap>() {
+            return CallError::TimeLimit { component: self.name.clone(), limit: self.timeout };
+        }
+        if let Some(requested) = ctx.limiter.refused {
+            return CallError::MemoryLimit { component: self.name.clone(), limit: self.guest.memory, requested };
+        }
+        CallError::Trapped { component: self.name.clone(), message: chain(e) }
+    }
+}
+
+/// How a reactive call failed before a [`CallError`] is chosen.
+enum Failure {
+    /// Instantiation failed.
+    Start(wasmtime::Error),
+    /// The call trapped or failed inside the guest.
+    Call(wasmtime::Error),
+    /// The host refused the values (a data resource that could not move).
+    Refused(CallError),
+}
