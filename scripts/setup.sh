@@ -25,6 +25,17 @@ else
   bash scripts/wasm-toolchain-debian.sh
 fi
 
+# ring (TLS in crates/guest-net) compiles C code for wasm32-wasip2, which needs clang.
+if command -v clang >/dev/null; then
+  log "clang: $(command -v clang)"
+elif command -v apt-get >/dev/null; then
+  log "installing clang (ring, used by guest-net's TLS, compiles C for wasm32)"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq clang >/dev/null
+else
+  log "clang is missing: install it (ring, used by guest-net's TLS, compiles C for wasm32)"; exit 1
+fi
+
 bash scripts/build-guests.sh
 log "building the host (release)"
 cargo build --release --locked -p outrigger
