@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The registries-only route to wasm32-wasip2 guests, for machines where
-# `rustup target add wasm32-wasip2` cannot download (see ../../shared/toolchain/NOTES.md
-# for how it was found). Installs into /opt/outrigger-wasm (OUTRIGGER_WASM_PREFIX):
+# `rustup target add wasm32-wasip2` cannot download (docs/NOTES.md, "Toolchain",
+# says why each piece is needed). Installs into /opt/outrigger-wasm (OUTRIGGER_WASM_PREFIX):
 #   * Debian rustc-web/cargo-web + rust-web-src: std is rebuilt for the target with
 #     -Zbuild-std (RUSTC_BOOTSTRAP=1);
 #   * wasi-libc with a wasm32-wasip2 sysroot from a newer Debian suite (the system's

@@ -2,8 +2,8 @@
 //! traps, deny-by-default sockets. None of them may take the host down.
 use crate::common::start;
 use outrigger::{CallError, Val};
-use std::io::Read;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::io::AsyncReadExt;
 
 fn chaos(extra: &str) -> String {
     format!(
@@ -22,10 +22,8 @@ spec:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_infinite_loop_is_stopped_and_the_host_keeps_serving() {
     let (w, _m) = start(&chaos("")).await;
-    let t = Instant::now();
     let err = w.invoke("chaos", "spin", &[]).await.unwrap_err();
-    assert!(matches!(err, CallError::TimeLimit { .. }), "{err}");
-    assert!(t.elapsed() < Duration::from_secs(5), "stopped only after {:?}", t.elapsed());
+    assert!(matches!(err, CallError::TimeLimit { limit, .. } if limit == Duration::from_millis(500)), "{err}");
     // Several spinning calls at once, and ordinary calls still work afterwards.
     let spins: Vec<_> = (0..4)
         .map(|_| w.func("chaos", "spin").unwrap())
@@ -59,29 +57,45 @@ async fn a_trap_is_an_error_for_the_caller() {
     let (w, _m) = start(&chaos("")).await;
     let err = w.invoke("chaos", "trap", &[]).await.unwrap_err();
     assert!(matches!(err, CallError::Trapped { .. }), "{err}");
-    assert!(err.to_string().contains("unreachable") || err.to_string().contains("trap"), "{err}");
+    // A Rust panic is an `unreachable` trap; the message says so and where to look.
+    let msg = err.to_string();
+    assert!(msg.starts_with("component `chaos` trapped: "), "{msg}");
+    assert!(msg.contains("wasm `unreachable` instruction executed"), "{msg}");
+    assert!(msg.contains("in Rust guests this is a panic; its message is in the guest's log"), "{msg}");
     let st = w.status();
     assert_eq!((st.components[0].invocations, st.components[0].failures), (1, 1));
     w.shutdown().await;
 }
 
-/// A local TCP server that accepts connections and reads what arrives.
-fn listener() -> (u16, std::thread::JoinHandle<Vec<String>>) {
+/// A local TCP server that accepts connections and reads what arrives, until told
+/// to stop or until `ACCEPT_FOR` has passed without a connection (so a connect
+/// that never comes fails the test instead of blocking it).
+fn listener() -> (u16, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<Vec<String>>) {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
-    l.set_nonblocking(false).unwrap();
-    let h = std::thread::spawn(move || {
+    l.set_nonblocking(true).unwrap();
+    let l = tokio::net::TcpListener::from_std(l).unwrap();
+    let (stop, mut stopped) = tokio::sync::oneshot::channel();
+    let h = tokio::spawn(async move {
         let mut got = Vec::new();
-        // One connection expected; the test makes exactly one allowed connect.
-        if let Ok((mut s, _)) = l.accept() {
+        loop {
+            let accepted = tokio::select! {
+                biased;
+                a = tokio::time::timeout(ACCEPT_FOR, l.accept()) => a,
+                _ = &mut stopped => break,
+            };
+            let Ok(Ok((mut s, _))) = accepted else { break };
             let mut buf = String::new();
-            let _ = s.read_to_string(&mut buf);
+            let _ = s.read_to_string(&mut buf).await;
             got.push(buf);
         }
         got
     });
-    (port, h)
+    (port, stop, h)
 }
+
+/// How long the test server waits for the next connection.
+const ACCEPT_FOR: Duration = Duration::from_secs(10);
 
 fn connect_result(v: Vec<Val>) -> Result<String, String> {
     match v.as_slice() {
@@ -99,7 +113,7 @@ fn connect_result(v: Vec<Val>) -> Result<String, String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sockets_are_denied_unless_allowed() {
-    let (port, server) = listener();
+    let (port, stop, server) = listener();
     let addr = Val::String(format!("127.0.0.1:{port}"));
     // No allowedHosts: denied.
     let (w, _m) = start(&chaos("")).await;
@@ -125,7 +139,9 @@ async fn sockets_are_denied_unless_allowed() {
     let ok = connect_result(w.invoke("allowed", "connect", &[addr]).await.unwrap());
     assert!(ok.is_ok(), "{ok:?}");
     w.shutdown().await;
-    assert_eq!(server.join().unwrap(), vec!["hello\n".to_string()]);
+    // Exactly one connection arrived: the allowed one (the denied ones never did).
+    let _ = stop.send(());
+    assert_eq!(server.await.unwrap(), vec!["hello\n".to_string()]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -147,10 +163,12 @@ async fn a_flood_of_invocations_waits_for_free_instance_slots() {
     w.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "current_thread")]
 async fn a_service_stuck_in_a_loop_does_not_freeze_the_host() {
-    // The spinning service never awaits; epoch interruption makes it yield, so other
-    // work goes on and the workload still stops promptly.
+    // The spinning service never awaits. Everything here runs on ONE thread (a
+    // current-thread runtime): the reactive calls below can only complete if
+    // epoch interruption makes the spinning service yield that thread, and the
+    // workload can only stop if the stop request is seen while it spins.
     let yaml = r#"
 metadata: { name: spin-test }
 spec:
@@ -168,8 +186,7 @@ spec:
         let r = w.invoke("upper", "apply", &[Val::String("ok".into())]).await.unwrap();
         assert_eq!(r, vec![Val::String("OK".into())]);
     }
-    let t = Instant::now();
+    assert_eq!(w.status().services[0].state, outrigger::ServiceState::Running, "still spinning");
     let st = w.shutdown().await;
     assert_eq!(st.services[0].state, outrigger::ServiceState::Stopped);
-    assert!(t.elapsed() < Duration::from_secs(5), "stop took {:?}", t.elapsed());
 }

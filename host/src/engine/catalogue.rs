@@ -111,8 +111,8 @@ impl Catalogue {
         wasi03.extend(names("wasi:filesystem", p3, &["types", "preopens"]));
         wasi03.extend(names("wasi:sockets", p3, &["types", "ip-name-lookup"]));
         let families = vec![
-            family("WASI 0.2", wasi02, Arc::new(|l| wasmtime_wasi::p2::add_to_linker_async(l))),
-            family("WASI 0.3", wasi03, Arc::new(|l| wasmtime_wasi::p3::add_to_linker(l))),
+            family("WASI 0.2", wasi02, Arc::new(wasmtime_wasi::p2::add_to_linker_async)),
+            family("WASI 0.3", wasi03, Arc::new(wasmtime_wasi::p3::add_to_linker)),
             family(
                 "wasi:config",
                 names("wasi:config", "0.2.0-rc.1", &["store"]),
@@ -125,12 +125,12 @@ impl Catalogue {
             family(
                 "wasi:http 0.2 (outgoing)",
                 names("wasi:http", "0.2.12", &["types", "outgoing-handler"]),
-                Arc::new(|l| wasmtime_wasi_http::p2::add_only_http_to_linker_async(l)),
+                Arc::new(wasmtime_wasi_http::p2::add_only_http_to_linker_async),
             ),
             family(
                 "wasi:http 0.3 (outgoing)",
                 names("wasi:http", p3, &["types", "client"]),
-                Arc::new(|l| wasmtime_wasi_http::p3::add_to_linker(l)),
+                Arc::new(wasmtime_wasi_http::p3::add_to_linker),
             ),
         ];
         Catalogue { families, data: DataKinds::default() }

@@ -12,6 +12,9 @@ use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 /// default is 600 s, which looks like a hang).
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long a denied request's body may take to arrive before the denial is sent.
+const DRAIN_DENIED: Duration = Duration::from_secs(1);
+
 /// The `wasi:http` hooks of one guest: its name (for the log) and its policy.
 pub struct HttpPolicy {
     pub guest: Arc<str>,
@@ -43,12 +46,39 @@ impl WasiHttpHooks for HttpPolicy {
                     guest = %guest, %host, port,
                     "outgoing HTTP denied: {host}:{port} is not in this member's allowedHosts (add \"{host}:{port}\" to allow it)"
                 );
+                // Let the guest finish sending its (small) body first: a client that
+                // writes the body before reading the response (wstd does) would
+                // otherwise see "connection reset" instead of this denial.
+                let _ = tokio::time::timeout(DRAIN_DENIED, request.into_body().collect()).await;
                 return Err(Error::HttpRequestDenied);
             }
             let mut options = options.unwrap_or_default();
             options.connect_timeout.get_or_insert(CONNECT_TIMEOUT);
+            let request = detach_ignored_body(request);
             let (response, io) = wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
             Ok((response.map(BodyExt::boxed_unsync), Box::new(io) as Box<dyn Future<Output = _> + Send>))
         })
     }
+}
+
+/// hyper sends no body for a GET or HEAD without `content-length` or
+/// `transfer-encoding` and drops the body channel at once. A WASI 0.2 client that
+/// writes (and finishes) an empty body after starting the request, as wstd does,
+/// then races that drop and sometimes fails with "connection reset" although the
+/// request went through. Such a body is read here to its end instead, so the
+/// guest's writes always land.
+fn detach_ignored_body(request: http::Request<WasiBody>) -> http::Request<WasiBody> {
+    use http_body_util::BodyExt;
+    let ignored = matches!(*request.method(), http::Method::GET | http::Method::HEAD)
+        && !request.headers().contains_key(http::header::CONTENT_LENGTH)
+        && !request.headers().contains_key(http::header::TRANSFER_ENCODING);
+    if !ignored {
+        return request;
+    }
+    let (parts, body) = request.into_parts();
+    tokio::spawn(async move {
+        let _ = body.collect().await;
+    });
+    let empty = http_body_util::Empty::new().map_err(|never: std::convert::Infallible| match never {}).boxed_unsync();
+    http::Request::from_parts(parts, empty)
 }

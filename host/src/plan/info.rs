@@ -104,11 +104,15 @@ fn interface(engine: &Engine, name: &str, inst: &wasmtime::component::types::Com
 }
 
 impl ComponentInfo {
-    /// Which imported interface defines resource type `ty`: `(interface, resource)`.
-    pub fn resource_name(&self, ty: ResourceType) -> Option<(&str, &str)> {
-        self.imports
-            .iter()
-            .find_map(|i| i.resources.iter().find(|(_, t)| *t == ty).map(|(r, _)| (i.name.as_str(), r.as_str())))
+    /// Which imported interface resource type `ty` comes from: `(interface,
+    /// resource)`. An interface that `use`s a resource lists it too, so one the host
+    /// serves (where data resources are defined) is preferred.
+    pub fn resource_origin(&self, ty: ResourceType, catalogue: &Catalogue) -> Option<(&str, &str)> {
+        fn with(i: &Interface, ty: ResourceType) -> Option<(&str, &str)> {
+            i.resources.iter().find(|(_, t)| *t == ty).map(|(r, _)| (i.name.as_str(), r.as_str()))
+        }
+        let mut served = self.imports.iter().filter(|i| catalogue.find(&i.name).is_some());
+        served.find_map(|i| with(i, ty)).or_else(|| self.imports.iter().find_map(|i| with(i, ty)))
     }
 
     /// What `outrigger inspect` prints: the kind, exports, imports linked to other

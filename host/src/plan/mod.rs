@@ -193,7 +193,12 @@ fn link(
     catalogue: &Catalogue,
 ) -> Result<ImportLink, String> {
     let export = members[pi].info.export_compatible(&import.name).expect("provider exports it");
-    if let Some((r, _)) = import.resources.first() {
+    // Resources the interface merely `use`s from a host data interface are fine.
+    let own = import.resources.iter().find(|(_, rt)| {
+        let origin = members[ci].info.resource_origin(*rt, catalogue);
+        origin.is_none_or(|(iface, res)| catalogue.data().by_name(iface, res).is_none())
+    });
+    if let Some((r, _)) = own {
         return Err(format!(
             "it defines the resource `{r}`; a resource defined by one instance only means something inside its store, so it cannot be served across instances.\nfix: pass plain values, or define the resource in an interface the host owns as data (see `outrigger inspect`)"
         ));
@@ -264,7 +269,7 @@ fn data_resources(
     let mut out = Vec::new();
     for t in f.params().map(|(_, t)| t).chain(f.results()) {
         for rt in resources_in(&t) {
-            let Some((iface, res)) = member.info.resource_name(rt) else {
+            let Some((iface, res)) = member.info.resource_origin(rt, catalogue) else {
                 return Err("resource defined by the component itself".into());
             };
             let name = format!("{}.{res}", base_name(iface));
