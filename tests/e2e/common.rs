@@ -58,6 +58,20 @@ pub async fn start(yaml: &str) -> (Workload, TestManifest) {
     (w, m)
 }
 
+/// The one `result<string, string>` a call returned.
+pub fn string_result(v: Vec<outrigger::Val>) -> Result<String, String> {
+    use outrigger::Val;
+    let text = |v: &Val| match v {
+        Val::String(s) => s.clone(),
+        other => panic!("expected a string, got {other:?}"),
+    };
+    match v.as_slice() {
+        [Val::Result(Ok(Some(s)))] => Ok(text(s)),
+        [Val::Result(Err(Some(e)))] => Err(text(e)),
+        other => panic!("expected one result<string, string>, got {other:?}"),
+    }
+}
+
 pub fn u64_of(v: &[outrigger::Val]) -> u64 {
     match v {
         [outrigger::Val::U64(n)] => *n,

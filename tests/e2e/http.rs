@@ -3,7 +3,7 @@
 //! through when `allowedHosts` lists it, and is refused at once, with a clear error,
 //! when it does not (a denial that hung instead would trip the test runner's
 //! timeout).
-use crate::common::start;
+use crate::common::{start, string_result};
 use outrigger::Val;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -68,30 +68,16 @@ spec:
     )
 }
 
-fn result(v: Vec<Val>) -> Result<String, String> {
-    match v.as_slice() {
-        [Val::Result(Ok(Some(s)))] => match &**s {
-            Val::String(s) => Ok(s.clone()),
-            other => panic!("{other:?}"),
-        },
-        [Val::Result(Err(Some(e)))] => match &**e {
-            Val::String(e) => Err(e.clone()),
-            other => panic!("{other:?}"),
-        },
-        other => panic!("unexpected {other:?}"),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outgoing_http_reaches_an_allowed_server() {
     let (port, mut seen) = http_server().await;
     let (w, _m) = start(&manifest(&format!("\"127.0.0.1:{port}\""))).await;
     let url = Val::String(format!("http://127.0.0.1:{port}/p2?x=1"));
-    let got = result(w.invoke("fetch", "get", &[url]).await.unwrap());
+    let got = string_result(w.invoke("fetch", "get", &[url]).await.unwrap());
     assert_eq!(got.as_deref(), Ok("200 hello /p2?x=1"));
     assert_eq!(seen.recv().await.unwrap(), "GET /p2?x=1 HTTP/1.1");
     let args = [Val::String(format!("127.0.0.1:{port}")), Val::String("/p3".into())];
-    let got = result(w.invoke("fetch3", "get", &args).await.unwrap());
+    let got = string_result(w.invoke("fetch3", "get", &args).await.unwrap());
     assert_eq!(got.as_deref(), Ok("200 hello /p3"));
     assert_eq!(seen.recv().await.unwrap(), "GET /p3 HTTP/1.1");
     w.shutdown().await;
@@ -103,16 +89,16 @@ async fn outgoing_http_outside_allowed_hosts_is_refused_at_once() {
     // Another port of the same host is allowed; this one is not.
     let (w, _m) = start(&manifest(&format!("\"127.0.0.1:{}\"", port.wrapping_add(1)))).await;
     let url = Val::String(format!("http://127.0.0.1:{port}/secret"));
-    let err = result(w.invoke("fetch", "get", &[url]).await.unwrap()).unwrap_err();
+    let err = string_result(w.invoke("fetch", "get", &[url]).await.unwrap()).unwrap_err();
     assert!(err.contains("HttpRequestDenied"), "{err}");
     let args = [Val::String(format!("localhost:{port}")), Val::String("/secret".into())];
-    let err = result(w.invoke("fetch3", "get", &args).await.unwrap()).unwrap_err();
+    let err = string_result(w.invoke("fetch3", "get", &args).await.unwrap()).unwrap_err();
     assert!(err.contains("HttpRequestDenied"), "{err}");
     assert!(seen.try_recv().is_err(), "the server must not have been reached");
     w.shutdown().await;
     // No allowedHosts at all: denied too.
     let (w, _m) = start(&manifest("")).await;
     let url = Val::String(format!("http://127.0.0.1:{port}/"));
-    assert!(result(w.invoke("fetch", "get", &[url]).await.unwrap()).unwrap_err().contains("HttpRequestDenied"));
+    assert!(string_result(w.invoke("fetch", "get", &[url]).await.unwrap()).unwrap_err().contains("HttpRequestDenied"));
     w.shutdown().await;
 }

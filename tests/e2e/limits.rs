@@ -1,6 +1,6 @@
 //! Isolation and limits for reactive components: per-call time limit, memory limit,
 //! traps, deny-by-default sockets. None of them may take the host down.
-use crate::common::start;
+use crate::common::{start, string_result};
 use outrigger::{CallError, Val};
 use std::time::Duration;
 use tokio::io::AsyncReadExt;
@@ -97,27 +97,13 @@ fn listener() -> (u16, tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle
 /// How long the test server waits for the next connection.
 const ACCEPT_FOR: Duration = Duration::from_secs(10);
 
-fn connect_result(v: Vec<Val>) -> Result<String, String> {
-    match v.as_slice() {
-        [Val::Result(Ok(Some(s)))] => match &**s {
-            Val::String(s) => Ok(s.clone()),
-            other => panic!("{other:?}"),
-        },
-        [Val::Result(Err(Some(e)))] => match &**e {
-            Val::String(e) => Err(e.clone()),
-            other => panic!("{other:?}"),
-        },
-        other => panic!("unexpected {other:?}"),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sockets_are_denied_unless_allowed() {
     let (port, stop, server) = listener();
     let addr = Val::String(format!("127.0.0.1:{port}"));
     // No allowedHosts: denied.
     let (w, _m) = start(&chaos("")).await;
-    let denied = connect_result(w.invoke("chaos", "connect", std::slice::from_ref(&addr)).await.unwrap());
+    let denied = string_result(w.invoke("chaos", "connect", std::slice::from_ref(&addr)).await.unwrap());
     assert!(denied.is_err(), "connect without allowedHosts succeeded: {denied:?}");
     w.shutdown().await;
 
@@ -127,7 +113,7 @@ async fn sockets_are_denied_unless_allowed() {
         port.wrapping_add(1)
     );
     let (w, _m) = start(&chaos(&other)).await;
-    let denied = connect_result(w.invoke("other", "connect", std::slice::from_ref(&addr)).await.unwrap());
+    let denied = string_result(w.invoke("other", "connect", std::slice::from_ref(&addr)).await.unwrap());
     assert!(denied.is_err(), "{denied:?}");
     w.shutdown().await;
 
@@ -136,7 +122,7 @@ async fn sockets_are_denied_unless_allowed() {
         "    - name: allowed\n      component: \"{{wasm}}/chaos.wasm\"\n      allowedHosts: [\"127.0.0.1:{port}\"]"
     );
     let (w, _m) = start(&chaos(&allowed)).await;
-    let ok = connect_result(w.invoke("allowed", "connect", &[addr]).await.unwrap());
+    let ok = string_result(w.invoke("allowed", "connect", &[addr]).await.unwrap());
     assert!(ok.is_ok(), "{ok:?}");
     w.shutdown().await;
     // Exactly one connection arrived: the allowed one (the denied ones never did).
