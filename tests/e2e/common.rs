@@ -36,7 +36,12 @@ impl TestManifest {
 }
 
 /// Host options for tests: a smaller instance pool, since tests run side by side.
+/// With `OUTRIGGER_TEST_LOG=info` (or any filter) the host's and guests' log goes to
+/// the test output.
 pub fn options() -> HostOptions {
+    if let Ok(filter) = std::env::var("OUTRIGGER_TEST_LOG") {
+        let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+    }
     HostOptions {
         engine: EngineOptions { max_instances: 200, ..EngineOptions::default() },
         stop_grace: Duration::from_secs(2),

@@ -11,5 +11,6 @@ mod guest_net;
 mod http;
 mod limits;
 mod manifest_errors;
+mod nats;
 mod stdio;
 mod supervisor;

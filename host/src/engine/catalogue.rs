@@ -38,7 +38,22 @@ pub struct HostInterfaces {
     pub serving: Serving,
     /// Resources of these interfaces that are plain data owned by the host.
     pub data: Vec<DataKind>,
+    /// Interfaces the host's implementation calls on workload members (e.g. the
+    /// host's `wasi:messaging` publishes through a member exporting
+    /// `outrigger:messaging/bridge`). The planner wires every exporter of each.
+    pub calls: Vec<MemberCalls>,
     add: AddToLinker,
+}
+
+/// An interface a family's host implementation calls on workload members.
+#[derive(Debug, Clone)]
+pub struct MemberCalls {
+    /// The interface, with a version (compatible versions match).
+    pub interface: String,
+    /// A member importing the family needs at least one exporter of it.
+    pub required: bool,
+    /// Said when a required exporter is missing: what to add.
+    pub hint: String,
 }
 
 impl HostInterfaces {
@@ -53,8 +68,15 @@ impl HostInterfaces {
             interfaces: interfaces.iter().map(|s| s.to_string()).collect(),
             serving,
             data: Vec::new(),
+            calls: Vec::new(),
             add: Arc::new(add),
         }
+    }
+
+    /// Declares an interface the host implementation calls on members.
+    pub fn calling(mut self, interface: &str, required: bool, hint: &str) -> HostInterfaces {
+        self.calls.push(MemberCalls { interface: interface.into(), required, hint: hint.into() });
+        self
     }
 
     /// Declares a data resource of this family (see `data.rs`).
@@ -82,8 +104,18 @@ fn names(package: &str, version: &str, interfaces: &[&str]) -> Vec<String> {
 }
 
 fn family(name: &str, interfaces: Vec<String>, add: AddToLinker) -> HostInterfaces {
-    HostInterfaces { family: name.to_string(), interfaces, serving: Serving::Always, data: Vec::new(), add }
+    HostInterfaces {
+        family: name.to_string(),
+        interfaces,
+        serving: Serving::Always,
+        data: Vec::new(),
+        calls: Vec::new(),
+        add,
+    }
 }
+
+/// The interface a service imports to say when it is ready (see wit/service/).
+pub const LIFECYCLE: &str = "outrigger:service/lifecycle@0.1.0";
 
 const TERMINAL: [&str; 5] =
     ["terminal-input", "terminal-output", "terminal-stdin", "terminal-stdout", "terminal-stderr"];
@@ -110,7 +142,7 @@ impl Catalogue {
         wasi03.extend(names("wasi:random", p3, &["random", "insecure", "insecure-seed"]));
         wasi03.extend(names("wasi:filesystem", p3, &["types", "preopens"]));
         wasi03.extend(names("wasi:sockets", p3, &["types", "ip-name-lookup"]));
-        let families = vec![
+        let families = [
             family("WASI 0.2", wasi02, Arc::new(wasmtime_wasi::p2::add_to_linker_async)),
             family("WASI 0.3", wasi03, Arc::new(wasmtime_wasi::p3::add_to_linker)),
             family(
@@ -122,6 +154,7 @@ impl Catalogue {
                     })
                 }),
             ),
+            family("outrigger:service", vec![LIFECYCLE.to_string()], Arc::new(add_lifecycle)),
             family(
                 "wasi:http 0.2 (outgoing)",
                 names("wasi:http", "0.2.12", &["types", "outgoing-handler"]),
@@ -133,7 +166,10 @@ impl Catalogue {
                 Arc::new(wasmtime_wasi_http::p3::add_to_linker),
             ),
         ];
-        Catalogue { families, data: DataKinds::default() }
+        families
+            .into_iter()
+            .chain(super::messaging::families())
+            .fold(Catalogue { families: Vec::new(), data: DataKinds::default() }, Catalogue::with)
     }
 
     /// Adds a family (embedders and tests extend the host this way).
@@ -172,6 +208,17 @@ impl Catalogue {
         linker.allow_shadowing(true);
         Ok(linker)
     }
+}
+
+/// `outrigger:service/lifecycle.ready()`: hands the incarnation's ready signal to its
+/// supervisor (see `run/service.rs`).
+fn add_lifecycle(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
+    linker.instance(LIFECYCLE)?.func_wrap("ready", |mut store: wasmtime::StoreContextMut<'_, Ctx>, (): ()| {
+        if let Some(tx) = store.data_mut().ready.take() {
+            let _ = tx.send(());
+        }
+        Ok(())
+    })
 }
 
 impl Default for Catalogue {

@@ -4,6 +4,7 @@
 //! limiter that remembers why it refused to grow memory. Built by
 //! [`crate::engine::wasi::GuestEnv::ctx`].
 use crate::engine::http::HttpPolicy;
+use crate::link::wiring::Wiring;
 use std::sync::Arc;
 use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
@@ -12,12 +13,21 @@ use wasmtime_wasi_config::WasiConfigVariables;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 pub struct Ctx {
+    /// The member this store belongs to.
+    pub(crate) name: Arc<str>,
     pub wasi: WasiCtx,
+    /// The last line the guest wrote to stderr (said when a service fails).
+    pub(crate) last_stderr: crate::engine::wasi::LastLine,
     pub table: ResourceTable,
     pub config: Arc<WasiConfigVariables>,
     pub limiter: MemoryLimiter,
     pub(crate) http: WasiHttpCtx,
     pub(crate) http_policy: HttpPolicy,
+    /// Members the host's own implementations call (shared by the workload).
+    pub(crate) wiring: Arc<Wiring>,
+    /// A service's "I am ready" signal (`outrigger:service/lifecycle.ready`), taken
+    /// by the first call.
+    pub(crate) ready: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl WasiView for Ctx {

@@ -10,6 +10,7 @@ pub mod catalogue;
 pub mod ctx;
 pub mod data;
 pub(crate) mod http;
+pub mod messaging;
 pub(crate) mod net_policy;
 pub(crate) mod wasi;
 

@@ -6,6 +6,7 @@
 use crate::engine::ctx::{Ctx, MemoryLimiter};
 use crate::engine::http::HttpPolicy;
 use crate::engine::net_policy::NetPolicy;
+use crate::link::wiring::Wiring;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -25,6 +26,18 @@ pub struct GuestEnv {
     pub net: Arc<NetPolicy>,
     /// The process's stdin and stdout instead of the log.
     pub process_stdio: bool,
+    /// Read-only (or read-write) host folders the guest sees.
+    pub mounts: Arc<[Mount]>,
+    /// Workload members the host's own interfaces call.
+    pub(crate) wiring: Arc<Wiring>,
+}
+
+/// A host folder mounted into a guest.
+#[derive(Debug, Clone)]
+pub struct Mount {
+    pub host: std::path::PathBuf,
+    pub guest: String,
+    pub read_only: bool,
 }
 
 impl GuestEnv {
@@ -35,31 +48,45 @@ impl GuestEnv {
             config: Arc::new(config.into_iter().collect()),
             net: Arc::new(net),
             process_stdio: false,
+            mounts: Arc::new([]),
+            wiring: Arc::default(),
         }
     }
 
     /// Fresh store data for one instance with at most `memory` bytes of linear memory.
     pub fn ctx(&self, memory: u64) -> Ctx {
+        let last_stderr = LastLine::default();
         Ctx {
-            wasi: self.wasi_ctx(),
+            name: self.name.clone(),
+            wasi: self.wasi_ctx(last_stderr.clone()),
+            last_stderr,
             table: Default::default(),
             config: self.config.clone(),
             limiter: MemoryLimiter::new(memory),
             http: Default::default(),
             http_policy: HttpPolicy { guest: self.name.clone(), net: self.net.clone() },
+            wiring: self.wiring.clone(),
+            ready: None,
         }
     }
 
-    /// A fresh WASI context.
-    fn wasi_ctx(&self) -> WasiCtx {
+    /// A fresh WASI context; the guest's last stderr line goes to `last_stderr`.
+    fn wasi_ctx(&self, last_stderr: LastLine) -> WasiCtx {
         let mut b = WasiCtx::builder();
         if self.process_stdio {
             b.inherit_stdin().inherit_stdout();
         } else {
-            b.stdout(GuestLog { name: self.name.clone(), stream: "stdout" });
+            b.stdout(GuestLog { name: self.name.clone(), stream: "stdout", last: None });
         }
-        b.stderr(GuestLog { name: self.name.clone(), stream: "stderr" });
+        b.stderr(GuestLog { name: self.name.clone(), stream: "stderr", last: Some(last_stderr) });
         b.envs(&self.env);
+        for m in self.mounts.iter() {
+            let perms = if m.read_only { wasmtime_wasi::FsPerms::ReadOnly } else { wasmtime_wasi::FsPerms::ReadWrite };
+            // Checked when the workload starts (assemble), so this should not fail later.
+            if let Err(e) = b.preopened_dir(&m.host, &m.guest, perms) {
+                tracing::warn!(guest = %self.name, host = %m.host.display(), "cannot mount: {e}");
+            }
+        }
         if self.net.any() {
             let net = self.net.clone();
             let name = self.name.clone();
@@ -80,7 +107,11 @@ impl GuestEnv {
 struct GuestLog {
     name: Arc<str>,
     stream: &'static str,
+    last: Option<LastLine>,
 }
+
+/// The last line a guest wrote to stderr: why a failing service says it failed.
+pub type LastLine = Arc<std::sync::Mutex<Option<String>>>;
 
 impl IsTerminal for GuestLog {
     fn is_terminal(&self) -> bool {
@@ -90,7 +121,7 @@ impl IsTerminal for GuestLog {
 
 impl StdoutStream for GuestLog {
     fn async_stream(&self) -> Box<dyn AsyncWrite + Send + Sync> {
-        Box::new(LineWriter { name: self.name.clone(), stream: self.stream, buf: Vec::new() })
+        Box::new(LineWriter { name: self.name.clone(), stream: self.stream, buf: Vec::new(), last: self.last.clone() })
     }
 }
 
@@ -101,6 +132,7 @@ struct LineWriter {
     name: Arc<str>,
     stream: &'static str,
     buf: Vec<u8>,
+    last: Option<LastLine>,
 }
 
 impl LineWriter {
@@ -108,6 +140,12 @@ impl LineWriter {
         let text = String::from_utf8_lossy(line);
         let text = text.trim_end_matches(['\r', '\n']);
         tracing::info!(target: "guest", guest = %self.name, stream = self.stream, "{text}");
+        if let Some(last) = &self.last
+            && !text.trim().is_empty()
+            && let Ok(mut slot) = last.lock()
+        {
+            *slot = Some(text.to_string());
+        }
     }
 
     fn drain_lines(&mut self) {

@@ -11,6 +11,7 @@
 //! go on), whatever the callee's own export looks like.
 pub(crate) mod to_component;
 pub mod to_service;
+pub(crate) mod wiring;
 
 use crate::engine::ctx::Ctx;
 use crate::engine::data::{DataKinds, Temporaries};

@@ -7,22 +7,50 @@
 //! The queue is bounded, so a flooded service pushes back on its callers (they wait
 //! to enqueue); every call has an overall deadline (`calls.timeout`) that covers
 //! queueing, restarts and the call itself.
+use crate::engine::ctx::Ctx;
 use crate::error::CallError;
 use crate::link::Callee;
 use crate::run::status::ServiceStatus;
 use futures::future::BoxFuture;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
-use wasmtime::component::Val;
+use wasmtime::component::{Accessor, Func, Val};
 
 /// One forwarded call.
 pub(crate) struct ServiceCall {
     /// Index into the service's export table.
     pub target: usize,
-    /// Plain values (data resources already taken out of the caller's store).
-    pub params: Vec<Val>,
+    pub work: Work,
     pub reply: oneshot::Sender<Result<Vec<Val>, CallError>>,
+}
+
+/// What a forwarded call does with the export.
+pub(crate) enum Work {
+    /// Call it with plain values (data resources already taken out of the
+    /// caller's store); the results come back as values.
+    Values(Vec<Val>),
+    /// Call it with Rust-typed values (see [`ServiceHandle::call_typed`]).
+    Typed(TypedCall),
+}
+
+/// A typed call of an export, run as a task of the service instance. It gets the
+/// instance's accessor and the exported function, calls it (`Func::typed` +
+/// `call_concurrent`), hands its typed result on through its own channel, and says
+/// how it ended.
+pub(crate) type TypedCall =
+    Box<dyn for<'a> FnOnce(&'a Accessor<Ctx>, Func) -> Pin<Box<dyn Future<Output = Finished> + Send + 'a>> + Send>;
+
+/// How a typed call ended.
+pub(crate) enum Finished {
+    Ok,
+    /// The call could not be made (the export's type does not fit); the instance
+    /// was not entered.
+    Refused(CallError),
+    /// The call trapped: the instance is poisoned.
+    Trapped(wasmtime::Error),
 }
 
 /// A cheap, cloneable way to call one service.
@@ -58,8 +86,20 @@ impl ServiceHandle {
     /// [`crate::Workload::service_target`]) with plain values.
     pub async fn call(&self, target: usize, params: Vec<Val>) -> Result<Vec<Val>, CallError> {
         // A service that will not serve again has closed its queue: `send` fails at once.
+        self.send(target, Work::Values(params)).await
+    }
+
+    /// Calls export `target` with Rust-typed values: `job` makes the call inside the
+    /// service's event loop and passes its result on itself. Hot paths (a bridge's
+    /// batch of messages) use it to skip the per-value `Val` conversion, which for
+    /// `list<u8>` costs one value per byte.
+    pub(crate) async fn call_typed(&self, target: usize, job: TypedCall) -> Result<(), CallError> {
+        self.send(target, Work::Typed(job)).await.map(|_| ())
+    }
+
+    async fn send(&self, target: usize, work: Work) -> Result<Vec<Val>, CallError> {
         let (reply, answer) = oneshot::channel();
-        let call = ServiceCall { target, params, reply };
+        let call = ServiceCall { target, work, reply };
         let attempt = async {
             self.inner.tx.send(call).await.map_err(|_| self.unavailable())?;
             answer.await.map_err(|_| self.unavailable())?

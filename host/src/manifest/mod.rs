@@ -78,6 +78,33 @@ pub struct Spec {
     /// Reactive components: a fresh instance per invocation.
     #[serde(default)]
     pub components: Vec<Entry>,
+    /// Host folders members may mount (`volumeMounts`), shaped like wasmCloud's.
+    #[serde(default)]
+    pub volumes: Vec<Volume>,
+}
+
+/// A named host folder (`hostPath.path`, relative to the manifest's folder).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Volume {
+    pub name: String,
+    pub host_path: HostPath,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HostPath {
+    pub path: String,
+}
+
+/// A volume a member sees at `mountPath`; read-only unless `readOnly: false`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VolumeMount {
+    pub name: String,
+    pub mount_path: String,
+    #[serde(default)]
+    pub read_only: Option<bool>,
 }
 
 /// One service or reactive component. Services and components share this shape;
@@ -100,6 +127,9 @@ pub struct Entry {
     /// `10.0.0.0/8:443`, `*:4222`, `*`. Empty (the default) denies all sockets.
     #[serde(default)]
     pub allowed_hosts: Vec<String>,
+    /// Host folders (from `spec.volumes`) this member sees. None by default.
+    #[serde(default)]
+    pub volume_mounts: Vec<VolumeMount>,
     /// Which workload member provides an imported interface, when several could:
     /// `{ "outrigger:examples/transform": upper }`.
     #[serde(default)]
@@ -326,6 +356,17 @@ impl Entry {
     /// `env:` as plain string pairs.
     pub fn env_pairs(&self) -> Vec<(String, String)> {
         self.env.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect()
+    }
+
+    /// The host folders this member mounts: `(host path, guest path, read-only)`.
+    pub fn mounts(&self, manifest: &Manifest) -> Vec<(PathBuf, String, bool)> {
+        self.volume_mounts
+            .iter()
+            .filter_map(|m| {
+                let v = manifest.spec.volumes.iter().find(|v| v.name == m.name)?;
+                Some((manifest.resolve(&v.host_path.path), m.mount_path.clone(), m.read_only.unwrap_or(true)))
+            })
+            .collect()
     }
 
     /// `config:` as plain string pairs.

@@ -144,6 +144,7 @@ pub(super) fn validate(m: &Manifest) -> Result<(), ManifestError> {
         }
         check_entry(&mut c, entry, role == Role::Service, &at);
     }
+    check_volumes(&mut c, m);
     let names: Vec<&str> = seen.iter().map(|(n, _)| *n).collect();
     for (at, _, entry) in m.members_with_paths() {
         for (iface, provider) in &entry.links {
@@ -170,6 +171,45 @@ pub(super) fn validate(m: &Manifest) -> Result<(), ManifestError> {
         }
     }
     if c.problems.is_empty() { Ok(()) } else { Err(ManifestError { file: m.source.clone(), problems: c.problems }) }
+}
+
+/// Volumes exist as folders; every mount names a volume and an absolute guest path.
+fn check_volumes(c: &mut Checker<'_>, m: &Manifest) {
+    for (i, v) in m.spec.volumes.iter().enumerate() {
+        let at = format!("spec.volumes[{i}]");
+        if m.spec.volumes[..i].iter().any(|w| w.name == v.name) {
+            c.problem(format!("{at}.name"), format!("the volume name `{}` is used twice", v.name), "rename one");
+        }
+        let path = m.resolve(&v.host_path.path);
+        if !path.is_dir() {
+            c.problem(
+                format!("{at}.hostPath.path"),
+                format!("`{}` is not a folder (looked for {})", v.host_path.path, path.display()),
+                "create it, or correct the path (relative to the manifest's folder)",
+            );
+        }
+    }
+    for (at, _, e) in m.members_with_paths() {
+        for (j, mount) in e.volume_mounts.iter().enumerate() {
+            let at = format!("{at}.volumeMounts[{j}]");
+            if !m.spec.volumes.iter().any(|v| v.name == mount.name) {
+                let known: Vec<&str> = m.spec.volumes.iter().map(|v| v.name.as_str()).collect();
+                let fix = if known.is_empty() {
+                    "declare it under spec.volumes (name + hostPath.path)".to_string()
+                } else {
+                    format!("use one of: {}, or declare it under spec.volumes", known.join(", "))
+                };
+                c.problem(format!("{at}.name"), format!("there is no volume named `{}`", mount.name), fix);
+            }
+            if !mount.mount_path.starts_with('/') {
+                c.problem(
+                    format!("{at}.mountPath"),
+                    format!("`{}` is not an absolute path", mount.mount_path),
+                    "give the path the guest opens files under, e.g. /etc/nats",
+                );
+            }
+        }
+    }
 }
 
 const NAME_RULE: &str = "use lowercase letters, digits and `-` (not first or last), at most 63 characters";

@@ -6,6 +6,7 @@
 //! the function and what the workload offers instead.
 //!
 //! `info.rs` reads a component's surface; `wit_types.rs` compares and spells types.
+mod host_calls;
 pub mod info;
 #[cfg(test)]
 mod tests;
@@ -71,6 +72,18 @@ pub struct Plan {
     pub imports: Vec<Vec<ImportLink>>,
     /// Per member: its exported functions that others call, indexed by `FuncLink::target`.
     pub exports: Vec<Vec<ExportRef>>,
+    /// Members the host's own implementations call (see `host_calls.rs`).
+    pub host_calls: Vec<HostCall>,
+}
+
+/// A member exporting an interface some host-served family calls.
+#[derive(Debug, Clone)]
+pub struct HostCall {
+    /// The interface as the catalogue names it (e.g. `outrigger:messaging/bridge@0.1.0`).
+    pub interface: String,
+    pub member: usize,
+    /// The interface's functions: name and slot in the member's export table.
+    pub functions: Vec<(String, usize)>,
 }
 
 /// Imports that cannot be linked.
@@ -89,7 +102,11 @@ impl Plan {
     /// Resolves every import of every member against the other members and the
     /// host's `catalogue`.
     pub fn build(members: &[Member<'_>], catalogue: &Catalogue) -> Result<Plan, PlanError> {
-        let mut plan = Plan { imports: vec![Vec::new(); members.len()], exports: vec![Vec::new(); members.len()] };
+        let mut plan = Plan {
+            imports: vec![Vec::new(); members.len()],
+            exports: vec![Vec::new(); members.len()],
+            host_calls: Vec::new(),
+        };
         let mut problems = Vec::new();
         for (ci, consumer) in members.iter().enumerate() {
             let who = format!("{} `{}`", consumer.role, consumer.name);
@@ -119,6 +136,7 @@ impl Plan {
                 }
             }
         }
+        host_calls::plan(&mut plan, members, catalogue, &mut problems);
         if problems.is_empty() { Ok(plan) } else { Err(PlanError { problems }) }
     }
 }
@@ -282,7 +300,7 @@ fn data_resources(
     Ok(out)
 }
 
-fn export_slot(table: &mut Vec<ExportRef>, interface: &str, function: &str, moves_data: bool) -> usize {
+pub(crate) fn export_slot(table: &mut Vec<ExportRef>, interface: &str, function: &str, moves_data: bool) -> usize {
     if let Some(i) = table.iter().position(|r| r.interface == interface && r.function == function) {
         return i;
     }

@@ -7,7 +7,7 @@
 use crate::engine::ctx::Ctx;
 use crate::engine::data::DataKinds;
 use crate::error::{CallError, chain};
-use crate::link::to_service::ServiceCall;
+use crate::link::to_service::{Finished, ServiceCall, Work};
 use crate::link::{bring_params, take_results};
 use crate::plan::info::export_index;
 use crate::run::guest::{Export, Guest};
@@ -44,6 +44,8 @@ pub(crate) struct ServiceRunner {
     pub grace: Duration,
     /// Calls served, over all incarnations.
     pub served: Arc<AtomicU64>,
+    /// It imports `outrigger:service/lifecycle` and says itself when it is ready.
+    waits_ready: bool,
 }
 
 /// How often a service that computes without awaiting is made to yield, so its
@@ -57,6 +59,7 @@ impl ServiceRunner {
         run_interface: &str,
         max_in_flight: usize,
         grace: Duration,
+        waits_ready: bool,
     ) -> anyhow::Result<ServiceRunner> {
         let run = export_index(guest.pre.component(), Some(run_interface), "run")
             .ok_or_else(|| anyhow::anyhow!("service `{}` has no {run_interface}#run export", guest.name))?;
@@ -67,6 +70,7 @@ impl ServiceRunner {
             max_in_flight,
             grace,
             served: Arc::new(AtomicU64::new(0)),
+            waits_ready,
         })
     }
 
@@ -102,7 +106,12 @@ impl ServiceRunner {
         stopping: impl FnOnce(),
     ) -> Exit {
         let mut store = self.guest.store();
+        let last_words = store.data().last_stderr.clone();
         yield_periodically(&mut store, self.guest.engine.ticks(YIELD_EVERY));
+        // A service that imports `outrigger:service/lifecycle` is RUNNING once it
+        // calls `ready()`; any other as soon as `run` starts.
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        store.data_mut().ready = Some(ready_tx);
         let instance = match self.guest.pre.instantiate_async(&mut store).await {
             Ok(i) => i,
             Err(e) => return Exit::Failed(format!("instantiation failed: {}", chain(&e))),
@@ -119,7 +128,15 @@ impl ServiceRunner {
             .collect();
         let funcs = &funcs;
         let data = &*self.guest.data;
-        running();
+        let mut running = Some(running);
+        let mut ready = pin!(async move {
+            if self.waits_ready {
+                // A dropped sender (the store is gone) never says ready.
+                if ready_rx.await.is_err() {
+                    std::future::pending::<()>().await;
+                }
+            }
+        });
         // Reply slots of calls in flight. Kept outside `run_concurrent`: if the event
         // loop itself fails (a trap in any task), its closure is dropped, and these
         // callers must still hear why, at once.
@@ -144,8 +161,16 @@ impl ServiceRunner {
                 let mut out = vec![Val::Bool(false)];
                 Done::Run(run.call_concurrent(acc, &[], &mut out).await.map(|()| out))
             };
-            let serve = |key: usize, target: usize, params: Vec<Val>| async move {
-                Done::Call(key, serve_call(acc, data, &funcs[target], params).await)
+            let serve = |key: usize, target: usize, work: Work| async move {
+                let outcome = match work {
+                    Work::Values(params) => serve_call(acc, data, &funcs[target], params).await,
+                    Work::Typed(job) => match job(acc, funcs[target].func).await {
+                        Finished::Ok => Outcome::Done(Vec::new()),
+                        Finished::Refused(e) => Outcome::Refused(e),
+                        Finished::Trapped(e) => Outcome::Trapped(e),
+                    },
+                };
+                Done::Call(key, outcome)
             };
             let mut tasks = FuturesUnordered::new();
             tasks.push(Either::Left(run_task));
@@ -154,8 +179,13 @@ impl ServiceRunner {
                 tokio::select! {
                     biased;
                     _ = &mut stop => break Exit::Shutdown,
+                    _ = &mut ready, if running.is_some() => {
+                        if let Some(announce) = running.take() {
+                            announce();
+                        }
+                    }
                     Some(done) = tasks.next() => match done {
-                        Done::Run(r) => break run_exit(r),
+                        Done::Run(r) => break run_exit(r, last_words.lock().ok().and_then(|mut l| l.take())),
                         Done::Call(key, r) => {
                             if let Err(why) = self.answer(replies.remove(key), r) {
                                 break Exit::Failed(why);
@@ -168,7 +198,7 @@ impl ServiceRunner {
                         // limit) without another round through `select!`.
                         loop {
                             let key = replies.insert(call.reply);
-                            tasks.push(Either::Right(serve(key, call.target, call.params)));
+                            tasks.push(Either::Right(serve(key, call.target, call.work)));
                             if replies.len() >= self.max_in_flight {
                                 break;
                             }
@@ -288,11 +318,14 @@ async fn serve_call(
 }
 
 /// Reads `run`'s outcome: `Ok(())` -> COMPLETED, `Err(())` or a trap -> failed.
-fn run_exit(r: wasmtime::Result<Vec<Val>>) -> Exit {
+/// A failed `run` also reports the last line the guest wrote to stderr, which is
+/// where a service says why it gave up (the exit value `Err(())` carries nothing).
+fn run_exit(r: wasmtime::Result<Vec<Val>>, last_words: Option<String>) -> Exit {
+    let said = last_words.map(|w| format!("; its last words: {w}")).unwrap_or_default();
     match r {
-        Err(e) => Exit::Failed(format!("`run` trapped: {}", chain(&e))),
+        Err(e) => Exit::Failed(format!("`run` trapped: {}{said}", chain(&e))),
         Ok(result) => match result.first() {
-            Some(Val::Result(Err(_))) => Exit::Failed("`run` returned an error".into()),
+            Some(Val::Result(Err(_))) => Exit::Failed(format!("`run` returned an error{said}")),
             _ => Exit::Completed,
         },
     }

@@ -1,0 +1,185 @@
+//! Benchmark: the NATS bridge against the native `async-nats` client, in one run, on
+//! one local nats-server (started here from tests/fixtures).
+//!
+//! Run with `cargo bench -p outrigger --bench messaging` (after scripts/build-guests.sh
+//! and scripts/install-nats-server.sh). It reports:
+//! * publish throughput, 128-byte messages: native async-nats from one tokio task vs
+//!   reactive components publishing through the bridge (`publish-many`, one
+//!   invocation sending many messages; standard wasi:messaging and wasmCloud's
+//!   consumer), counted when a native subscriber has received them all;
+//! * request-reply latency p50/p99 both ways: a component's request answered by a
+//!   native responder, and a native request answered by a component's handler (a
+//!   fresh instance per message), each against native -> native;
+//! * the bridge service's linear memory after the run.
+//!
+//! Numbers go to stdout as Markdown; benches/README.md holds a recorded run.
+use futures::StreamExt;
+use outrigger::{EngineOptions, HostOptions, Manifest, Val, Workload};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use test_fixtures::NatsServer;
+
+const SIZE: usize = 128;
+const ROUNDS: usize = 3;
+
+fn wasm_dir() -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/wasm");
+    assert!(d.join("nats_bridge_service.wasm").exists(), "run scripts/build-guests.sh first");
+    d.canonicalize().unwrap()
+}
+
+fn manifest(server: &NatsServer) -> String {
+    format!(
+        r#"
+metadata: {{ name: bench }}
+spec:
+  services:
+    - name: nats
+      component: nats_bridge_service.wasm
+      env: {{ NATS_URL: "{url}" }}
+      allowedHosts: ["127.0.0.1:{port}"]
+  components:
+    - name: app
+      component: msg_app.wasm
+      limits: {{ timeout: 120s }}
+      config: {{ subscriptions: "echo.>", max_in_flight: "256" }}
+    - name: wc
+      component: wc_app.wasm
+      limits: {{ timeout: 120s }}
+"#,
+        url = server.url(),
+        port = server.port()
+    )
+}
+
+/// Counts `n` messages on `subject`; returns when all arrived.
+async fn counter(peer: &async_nats::Client, subject: &str, n: usize) -> tokio::task::JoinHandle<()> {
+    let mut sub = peer.subscribe(subject.to_string()).await.unwrap();
+    peer.flush().await.unwrap();
+    tokio::spawn(async move {
+        for _ in 0..n {
+            sub.next().await.unwrap();
+        }
+    })
+}
+
+fn pct(samples: &mut [u64], p: f64) -> f64 {
+    samples.sort_unstable();
+    samples[((samples.len() - 1) as f64 * p) as usize] as f64 / 1000.0
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+async fn publish_native(peer: &async_nats::Client, n: usize) -> f64 {
+    let done = counter(peer, "bench.native", n).await;
+    let body = bytes::Bytes::from(vec![b'x'; SIZE]);
+    let t0 = Instant::now();
+    for _ in 0..n {
+        peer.publish("bench.native", body.clone()).await.unwrap();
+    }
+    peer.flush().await.unwrap();
+    done.await.unwrap();
+    n as f64 / t0.elapsed().as_secs_f64()
+}
+
+async fn publish_bridge(w: &Workload, peer: &async_nats::Client, component: &str, n: usize) -> f64 {
+    let subject = format!("bench.{component}");
+    let done = counter(peer, &subject, n).await;
+    let t0 = Instant::now();
+    let r =
+        w.invoke(component, "publish-many", &[Val::String(subject), Val::U32(n as u32), Val::U32(SIZE as u32)]).await;
+    assert!(matches!(r.as_deref(), Ok([Val::Result(Ok(_))])), "{r:?}");
+    done.await.unwrap();
+    n as f64 / t0.elapsed().as_secs_f64()
+}
+
+async fn latency<F, Fut>(n: usize, f: F) -> (f64, f64)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        f().await;
+        samples.push(t.elapsed().as_nanos() as u64);
+    }
+    (pct(&mut samples, 0.5), pct(&mut samples, 0.99))
+}
+
+async fn suite() {
+    let server = NatsServer::start();
+    let dir = wasm_dir();
+    let m = Manifest::parse(&manifest(&server), &dir.join("bench.yaml")).unwrap();
+    let opts = HostOptions { engine: EngineOptions { max_instances: 512, ..Default::default() }, ..Default::default() };
+    let w = Workload::start(&m, opts).await.unwrap();
+    w.wait_running(Duration::from_secs(20)).await.unwrap();
+    let peer = async_nats::connect(server.url()).await.unwrap();
+
+    println!("\n### publish, {SIZE}-byte messages (median of {ROUNDS} rounds)\n");
+    println!("| publisher | messages | msgs/s | of native |");
+    println!("|---|---:|---:|---:|");
+    let n = 200_000;
+    let (mut native, mut wasi, mut wc) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        native.push(publish_native(&peer, n).await);
+        wasi.push(publish_bridge(&w, &peer, "app", n).await);
+        wc.push(publish_bridge(&w, &peer, "wc", n).await);
+    }
+    let native = median(native);
+    println!("| native async-nats, one tokio task | {n} | {native:.0} | 100 % |");
+    for (label, v) in [
+        ("component via bridge, wasi:messaging `send`", wasi),
+        ("component via bridge, wasmcloud `consumer.publish`", wc),
+    ] {
+        let v = median(v);
+        println!("| {label} | {n} | {v:.0} | {:.0} % |", 100.0 * v / native);
+    }
+
+    println!("\n### request-reply latency (µs)\n");
+    println!("| path | requests | p50 | p99 |");
+    println!("|---|---:|---:|---:|");
+    let mut svc = peer.subscribe("svc.>").await.unwrap();
+    let responder = peer.clone();
+    tokio::spawn(async move {
+        while let Some(m) = svc.next().await {
+            responder.publish(m.reply.unwrap(), m.payload).await.unwrap();
+        }
+    });
+    peer.flush().await.unwrap();
+    let requests = 2_000;
+    let body = bytes::Bytes::from(vec![b'x'; SIZE]);
+    let (p50, p99) = latency(requests, || async {
+        peer.request("svc.native", body.clone()).await.unwrap();
+    })
+    .await;
+    println!("| native -> native responder | {requests} | {p50:.0} | {p99:.0} |");
+    let req = w.func("app", "request").unwrap();
+    let args = [Val::String("svc.bridge".into()), Val::String("x".repeat(SIZE)), Val::U32(5000), Val::U32(1)];
+    let (p50, p99) = latency(requests, || async {
+        let r = req.call(&args).await.unwrap();
+        assert!(matches!(r.as_slice(), [Val::Result(Ok(_))]), "{r:?}");
+    })
+    .await;
+    println!("| component (fresh instance) -> bridge -> native responder | {requests} | {p50:.0} | {p99:.0} |");
+    let (p50, p99) = latency(requests, || async {
+        peer.request("echo.bench", body.clone()).await.unwrap();
+    })
+    .await;
+    println!("| native -> bridge -> component handler (fresh instance) | {requests} | {p50:.0} | {p99:.0} |");
+
+    let st = w.status();
+    let bridge = st.services.iter().find(|s| s.name == "nats").unwrap();
+    println!("\nbridge service: {} incarnation(s), {} calls served", bridge.incarnations, bridge.calls);
+    w.shutdown().await;
+}
+
+fn main() {
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    println!("## outrigger messaging benchmark\n\nmachine: {} CPU(s); nats-server from tests/fixtures", cpus);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(suite());
+}
