@@ -19,6 +19,10 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use test_fixtures::NatsServer;
 
+/// The same allocator as the `outrigger` binary (and for the native baseline).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SIZE: usize = 128;
 const ROUNDS: usize = 3;
 
@@ -56,9 +60,13 @@ spec:
 async fn counter(peer: &async_nats::Client, subject: &str, n: usize) -> tokio::task::JoinHandle<()> {
     let mut sub = peer.subscribe(subject.to_string()).await.unwrap();
     peer.flush().await.unwrap();
+    let subject = subject.to_string();
     tokio::spawn(async move {
-        for _ in 0..n {
-            sub.next().await.unwrap();
+        for i in 0..n {
+            match tokio::time::timeout(Duration::from_secs(30), sub.next()).await {
+                Ok(Some(_)) => {}
+                _ => panic!("only {i} of {n} messages arrived on `{subject}`"),
+            }
         }
     })
 }
@@ -117,7 +125,9 @@ async fn suite() {
     let opts = HostOptions { engine: EngineOptions { max_instances: 512, ..Default::default() }, ..Default::default() };
     let w = Workload::start(&m, opts).await.unwrap();
     w.wait_running(Duration::from_secs(20)).await.unwrap();
-    let peer = async_nats::connect(server.url()).await.unwrap();
+    // A deep subscription buffer: the counting subscriber must not drop messages
+    // (async-nats drops past its default capacity of 65536 when the reader lags).
+    let peer = async_nats::ConnectOptions::new().subscription_capacity(1 << 21).connect(server.url()).await.unwrap();
 
     println!("\n### publish, {SIZE}-byte messages (median of {ROUNDS} rounds)\n");
     println!("| publisher | messages | msgs/s | of native |");
@@ -173,13 +183,25 @@ async fn suite() {
 
     let st = w.status();
     let bridge = st.services.iter().find(|s| s.name == "nats").unwrap();
-    println!("\nbridge service: {} incarnation(s), {} calls served", bridge.incarnations, bridge.calls);
+    println!(
+        "\nbridge service: {} incarnation(s), {} calls served, linear memory {} after the run",
+        bridge.incarnations,
+        bridge.calls,
+        bytesize::ByteSize(bridge.memory)
+    );
     w.shutdown().await;
 }
 
 fn main() {
+    // Warnings (a bridge that could not send an accepted publish, a slow consumer)
+    // show on stderr.
+    tracing_subscriber::fmt().with_env_filter("warn,guest=info").with_writer(std::io::stderr).init();
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     println!("## outrigger messaging benchmark\n\nmachine: {} CPU(s); nats-server from tests/fixtures", cpus);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = if std::env::var("BENCH_RT").as_deref() == Ok("current") {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    } else {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+    };
     rt.block_on(suite());
 }

@@ -54,6 +54,7 @@ struct ServiceEntry {
     handle: ServiceHandle,
     status: watch::Receiver<ServiceStatus>,
     served: Arc<std::sync::atomic::AtomicU64>,
+    memory: Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// A workload whose services are running (or finished).
@@ -98,6 +99,7 @@ impl Workload {
                 handle: s.handle,
                 status: s.status.subscribe(),
                 served: s.runner.served.clone(),
+                memory: s.runner.memory.clone(),
             });
             let sup = Supervisor {
                 backoff: s.entry.backoff(),
@@ -176,6 +178,7 @@ impl Workload {
             .map(|s| {
                 let mut st = s.status.borrow().clone();
                 st.calls = s.served.load(Ordering::Relaxed);
+                st.memory = s.memory.load(Ordering::Relaxed);
                 st
             })
             .collect();

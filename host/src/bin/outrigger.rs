@@ -93,6 +93,9 @@ enum Command {
     },
 }
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     outrigger::manifest::parse_duration(s)
 }

@@ -49,11 +49,13 @@ pub struct MemoryLimiter {
     pub max: u64,
     /// The size (bytes) of the last refused growth.
     pub refused: Option<u64>,
+    /// Where to publish the linear memory's size as it grows (services' status).
+    pub gauge: Option<Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl MemoryLimiter {
     pub fn new(max: u64) -> Self {
-        MemoryLimiter { max, refused: None }
+        MemoryLimiter { max, refused: None, gauge: None }
     }
 }
 
@@ -65,6 +67,9 @@ impl ResourceLimiter for MemoryLimiter {
         if desired as u64 > self.max {
             self.refused = Some(desired as u64);
             return Ok(false);
+        }
+        if let Some(g) = &self.gauge {
+            g.store(desired as u64, std::sync::atomic::Ordering::Relaxed);
         }
         Ok(true)
     }

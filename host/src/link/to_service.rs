@@ -82,6 +82,11 @@ impl ServiceHandle {
         &self.inner.name
     }
 
+    /// Whether the service is RUNNING now.
+    pub fn is_running(&self) -> bool {
+        self.inner.status.borrow().state == crate::run::status::ServiceState::Running
+    }
+
     /// Calls export `target` of the running service (see
     /// [`crate::Workload::service_target`]) with plain values.
     pub async fn call(&self, target: usize, params: Vec<Val>) -> Result<Vec<Val>, CallError> {

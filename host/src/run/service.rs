@@ -44,6 +44,8 @@ pub(crate) struct ServiceRunner {
     pub grace: Duration,
     /// Calls served, over all incarnations.
     pub served: Arc<AtomicU64>,
+    /// The current incarnation's linear memory, in bytes.
+    pub memory: Arc<AtomicU64>,
     /// It imports `outrigger:service/lifecycle` and says itself when it is ready.
     waits_ready: bool,
 }
@@ -70,6 +72,7 @@ impl ServiceRunner {
             max_in_flight,
             grace,
             served: Arc::new(AtomicU64::new(0)),
+            memory: Arc::new(AtomicU64::new(0)),
             waits_ready,
         })
     }
@@ -107,6 +110,7 @@ impl ServiceRunner {
     ) -> Exit {
         let mut store = self.guest.store();
         let last_words = store.data().last_stderr.clone();
+        store.data_mut().limiter.gauge = Some(self.memory.clone());
         yield_periodically(&mut store, self.guest.engine.ticks(YIELD_EVERY));
         // A service that imports `outrigger:service/lifecycle` is RUNNING once it
         // calls `ready()`; any other as soon as `run` starts.

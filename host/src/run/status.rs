@@ -63,6 +63,9 @@ pub struct ServiceStatus {
     pub since: f64,
     /// Calls served by this service (all incarnations).
     pub calls: u64,
+    /// Linear memory of the current incarnation, in bytes.
+    #[serde(default)]
+    pub memory: u64,
 }
 
 impl ServiceStatus {
@@ -76,6 +79,7 @@ impl ServiceStatus {
             last_error: None,
             since: now(),
             calls: 0,
+            memory: 0,
         }
     }
 }
@@ -115,20 +119,21 @@ impl fmt::Display for WorkloadStatus {
         if !self.services.is_empty() {
             writeln!(
                 f,
-                "  {:<20} {:<10} {:>6} {:>9} {:>10}  LAST ERROR",
-                "SERVICE", "STATE", "RUNS", "FAILURES", "CALLS"
+                "  {:<20} {:<10} {:>6} {:>9} {:>10} {:>9}  LAST ERROR",
+                "SERVICE", "STATE", "RUNS", "FAILURES", "CALLS", "MEMORY"
             )?;
         }
         for s in &self.services {
             let since = now() - s.since;
             writeln!(
                 f,
-                "  {:<20} {:<10} {:>6} {:>9} {:>10}  {} (for {:.1}s)",
+                "  {:<20} {:<10} {:>6} {:>9} {:>10} {:>9}  {} (for {:.1}s)",
                 s.name,
                 s.state.to_string(),
                 s.incarnations,
                 format!("{}/{}", s.failures, s.max_restarts),
                 s.calls,
+                bytesize::ByteSize(s.memory).to_string(),
                 s.last_error.as_deref().unwrap_or("-"),
                 since
             )?;

@@ -27,6 +27,10 @@ const KNOWN: &[(&str, &str)] = &[
     ("NATS_MAX_RECONNECTS", "failed reconnects in a row before the bridge gives up (default: never)"),
     ("NATS_RECONNECT_BUFFER", "bytes of publishes kept while disconnected, e.g. 8388608"),
     ("NATS_REQUEST_TIMEOUT", "the longest a request may wait, e.g. 30s"),
+    (
+        "NATS_SUBSCRIPTION_CAPACITY",
+        "messages a handler route may have waiting before new ones are dropped (and reported)",
+    ),
     ("NATS_JETSTREAM_ACK", "subjects (wildcards allowed, comma-separated) whose publishes wait for the stream's ack"),
     ("NATS_JETSTREAM_ACK_TIMEOUT", "how long a publish waits for that ack, e.g. 5s"),
 ];
@@ -144,6 +148,9 @@ impl Config {
         options.max_reconnect_attempts = number(&mut problems, "NATS_MAX_RECONNECTS").map(|n| n as u32);
         if let Some(n) = number(&mut problems, "NATS_RECONNECT_BUFFER") {
             options.reconnect_buffer_size = n as usize;
+        }
+        if let Some(n) = number(&mut problems, "NATS_SUBSCRIPTION_CAPACITY") {
+            options.subscription_capacity = n.max(1) as usize;
         }
         let request_timeout = duration(&mut problems, "NATS_REQUEST_TIMEOUT", Duration::from_secs(30));
         let ack_timeout = duration(&mut problems, "NATS_JETSTREAM_ACK_TIMEOUT", Duration::from_secs(5));

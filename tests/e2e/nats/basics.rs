@@ -117,3 +117,34 @@ async fn what_cannot_work_fails_at_once_with_a_clear_error() {
     assert!(err.contains("max_payload of 4096"), "{err}");
     w.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_handler_is_reported_not_cut_off_by_the_server() {
+    // One delivery at a time, 100 ms each, and room for 5 waiting messages: a burst of
+    // 50 overflows the bridge's queue. The bridge keeps reading the socket (so the
+    // server never sees a slow consumer), drops what does not fit and says so.
+    let server = NatsServer::start();
+    let yaml = workload_yaml(&server, r#", NATS_SUBSCRIPTION_CAPACITY: "5""#, "").replace(
+        r#"config: { subscriptions: "echo.>" }"#,
+        r#"config: { subscriptions: "echo.>", max_in_flight: "1" }"#,
+    );
+    let m = crate::common::TestManifest::new(&yaml);
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_outrigger"))
+        .args(["run", m.path.to_str().unwrap(), "--for", "4s"])
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let peer = native(&server).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for i in 0..50 {
+        peer.publish(format!("echo.burst.{i}"), "slow:100".into()).await.unwrap();
+    }
+    peer.flush().await.unwrap();
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.contains("slow consumer on `echo.>`"), "{log}");
+    assert!(!log.contains("disconnected from"), "the server never cut the bridge off: {log}");
+    assert!(!server.log().contains("Slow Consumer"), "the server saw no slow consumer");
+}

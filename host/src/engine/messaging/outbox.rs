@@ -7,12 +7,13 @@
 //! `Val` per byte. Publishes the bridge rejects after `send` returned are logged
 //! with the reason, counted, and make the next `send` fail with that reason.
 //! Subjects the bridge acknowledges through JetStream skip the queue: their `send`
-//! waits for the acknowledgement.
+//! waits for the acknowledgement; so does every `send` while the bridge is not
+//! RUNNING (it waits for a restart, or fails at once when the bridge gave up).
 use super::bindings::wasi::messaging::types::Error;
 use crate::error::CallError;
 use crate::link::to_service::{Finished, ServiceHandle, TypedCall};
 use crate::link::wiring::{Wired, Wiring};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{mpsc, oneshot};
 use wasmtime::component::{ComponentType, Lift, Lower, Val};
 
@@ -74,23 +75,23 @@ pub struct Outbox {
     service: ServiceHandle,
     publish: usize,
     tx: mpsc::Sender<BridgeMsg>,
-    limits: Mutex<Option<Limits>>,
+    limits: Mutex<Option<Arc<Limits>>>,
     /// Why the bridge rejected an already accepted publish, for the next `send`.
     failure: Mutex<Option<String>>,
 }
 
-/// Every bridge's outbox of a workload (kept in its `Wiring`).
-#[derive(Default)]
-struct Outboxes(Mutex<std::collections::HashMap<String, Arc<Outbox>>>);
+/// Every bridge's outbox of a workload (kept in its `Wiring`), by member index.
+struct Outboxes(Vec<OnceLock<Result<Arc<Outbox>, String>>>);
 
-/// The outbox of bridge `w` (a service exporting `publish`), opened and its pump
-/// started on first use.
-pub fn outbox(wiring: &Wiring, w: &Wired) -> Result<Arc<Outbox>, String> {
-    let all = wiring.state("messaging.outboxes", Outboxes::default);
-    let mut map = all.0.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some(o) = map.get(&w.member) {
-        return Ok(o.clone());
-    }
+/// The outbox of bridge `via` (an index in `wiring.members`: a service exporting
+/// `publish`), opened and its pump started on first use.
+pub fn outbox(wiring: &Wiring, via: usize) -> Result<Arc<Outbox>, String> {
+    let all =
+        wiring.state("messaging.outboxes", || Outboxes((0..wiring.members.len()).map(|_| OnceLock::new()).collect()));
+    all.0[via].get_or_init(|| open(&wiring.members[via])).clone()
+}
+
+fn open(w: &Wired) -> Result<Arc<Outbox>, String> {
     let service = w.service.clone().ok_or_else(|| format!("the bridge `{}` is not a service", w.member))?;
     let publish = w.target("publish").ok_or_else(|| format!("the bridge `{}` exports no `publish`", w.member))?;
     let (tx, rx) = mpsc::channel(QUEUE);
@@ -103,7 +104,6 @@ pub fn outbox(wiring: &Wiring, w: &Wired) -> Result<Arc<Outbox>, String> {
         failure: Mutex::new(None),
     });
     tokio::spawn(pump(rx, service, publish, w.member.clone(), Arc::downgrade(&o)));
-    map.insert(w.member.clone(), o.clone());
     Ok(o)
 }
 
@@ -121,7 +121,12 @@ impl Outbox {
                 m.subject, limits.max_payload
             )));
         }
-        if limits.acknowledged.iter().any(|p| subject_matches(p, &m.subject)) {
+        // Straight to the bridge, waiting for its answer: a subject with JetStream
+        // acknowledgements, or a bridge that is not running (starting, restarting,
+        // or failed: then the caller hears why at once instead of a later log line).
+        let acknowledged =
+            !limits.acknowledged.is_empty() && limits.acknowledged.iter().any(|p| subject_matches(p, &m.subject));
+        if acknowledged || !self.service.is_running() {
             let mut results =
                 publish(&self.service, self.publish, vec![m]).await.map_err(|e| Error::Connection(e.to_string()))?;
             return results.pop().unwrap_or(Ok(())).map_err(Error::from);
@@ -134,11 +139,11 @@ impl Outbox {
 
     /// The bridge's limits, asked once it knows them (the server's max_payload
     /// arrives with its INFO).
-    async fn limits(&self, w: &Wired) -> Limits {
+    async fn limits(&self, w: &Wired) -> Arc<Limits> {
         if let Some(l) = self.limits.lock().unwrap_or_else(|p| p.into_inner()).clone() {
             return l;
         }
-        let Ok(mut out) = w.call("limits", Vec::new()).await else { return Limits::default() };
+        let Ok(mut out) = w.call("limits", Vec::new()).await else { return Arc::default() };
         let limits = match out.pop() {
             Some(Val::Record(fields)) => {
                 let mut l = Limits::default();
@@ -158,6 +163,7 @@ impl Outbox {
             }
             _ => Limits::default(),
         };
+        let limits = Arc::new(limits);
         if limits.max_payload > 0 {
             *self.limits.lock().unwrap_or_else(|p| p.into_inner()) = Some(limits.clone());
         }

@@ -8,20 +8,22 @@ use super::outbox::{BridgeMsg, outbox};
 use super::types::{Client, Message, RequestOptions};
 use super::{BRIDGE, conv};
 use crate::engine::ctx::Ctx;
-use crate::link::wiring::{Wired, Wiring};
+use crate::link::wiring::Wiring;
 use wasmtime::component::{Resource, Val};
 
-/// The bridge a `client.connect(name)` means: the bridge service named `name`, or
-/// the workload's only bridge for `""` / `"default"`.
-pub(super) fn bridge<'a>(wiring: &'a Wiring, name: &str) -> Result<&'a Wired, String> {
-    let all: Vec<&Wired> = wiring.exporters(BRIDGE).collect();
-    if let Some(w) = all.iter().find(|w| w.member == name) {
-        return Ok(w);
+/// The bridge a `client.connect(name)` means (its index in `wiring.members`): the
+/// bridge service named `name`, or the workload's only bridge for `""` / `"default"`.
+pub(super) fn bridge(wiring: &Wiring, name: &str) -> Result<usize, String> {
+    let all: Vec<usize> = (0..wiring.members.len())
+        .filter(|&i| crate::names::names_compatible(&wiring.members[i].interface, BRIDGE))
+        .collect();
+    if let Some(&i) = all.iter().find(|&&i| wiring.members[i].member == name) {
+        return Ok(i);
     }
-    let names = || all.iter().map(|w| format!("`{}`", w.member)).collect::<Vec<_>>().join(", ");
+    let names = || all.iter().map(|&i| format!("`{}`", wiring.members[i].member)).collect::<Vec<_>>().join(", ");
     match all.as_slice() {
         [] => Err("this workload has no messaging bridge service (e.g. services/nats-bridge)".into()),
-        [only] if name.is_empty() || name == "default" => Ok(only),
+        [only] if name.is_empty() || name == "default" => Ok(*only),
         [_] => Err(format!(
             "no connection named `{name}`: this workload's bridge is {}; connect to it by that name, \"\" or \"default\"",
             names()
@@ -30,18 +32,18 @@ pub(super) fn bridge<'a>(wiring: &'a Wiring, name: &str) -> Result<&'a Wired, St
     }
 }
 
-/// Publishes through the bridge named `via`, by way of its outbox.
-async fn publish(wiring: &Wiring, via: &str, m: Message, subject: String) -> Result<(), Error> {
-    let w = bridge(wiring, via).map_err(Error::Connection)?;
-    let out = outbox(wiring, w).map_err(Error::Connection)?;
+/// Publishes through bridge `via` (an index in `wiring.members`), by way of its outbox.
+async fn publish(wiring: &Wiring, via: usize, m: Message, subject: String) -> Result<(), Error> {
+    let w = &wiring.members[via];
+    let out = outbox(wiring, via).map_err(Error::Connection)?;
     let msg =
         BridgeMsg { subject, data: m.data, content_type: m.content_type, metadata: m.metadata, reply_to: m.reply_to };
     out.send(w, msg).await
 }
 
-fn client_bridge(ctx: &Ctx, c: &Resource<Client>) -> wasmtime::Result<String> {
+fn client_bridge(ctx: &Ctx, c: &Resource<Client>) -> wasmtime::Result<usize> {
     let client = ctx.table.get(c).map_err(|e| wasmtime::format_err!("{e}: the client handle is no longer valid"))?;
-    Ok(client.bridge.clone())
+    Ok(client.bridge)
 }
 
 impl producer::Host for Ctx {
@@ -54,7 +56,7 @@ impl producer::Host for Ctx {
         let via = client_bridge(self, &c)?;
         let m = self.table.delete(message)?;
         let wiring = self.wiring.clone();
-        Ok(publish(&wiring, &via, m, topic).await)
+        Ok(publish(&wiring, via, m, topic).await)
     }
 }
 
@@ -73,10 +75,7 @@ impl request_reply::Host for Ctx {
             None => RequestOptions::default(),
         };
         let wiring = self.wiring.clone();
-        let w = match bridge(&wiring, &via) {
-            Ok(w) => w,
-            Err(why) => return Ok(Err(Error::Connection(why))),
-        };
+        let w = &wiring.members[via];
         // No timeout given: wait "until a message arrives", bounded by the bridge's own
         // request limit (u32::MAX ms asks for its maximum).
         let params = vec![
@@ -115,6 +114,9 @@ impl request_reply::Host for Ctx {
             return Ok(Err(Error::Other("the message has no reply-to: it was not a request".into())));
         };
         let wiring = self.wiring.clone();
-        Ok(publish(&wiring, &via, m, subject).await)
+        match bridge(&wiring, &via) {
+            Ok(i) => Ok(publish(&wiring, i, m, subject).await),
+            Err(why) => Ok(Err(Error::Connection(why))),
+        }
     }
 }

@@ -22,10 +22,11 @@ pub struct Message {
     pub via: Option<String>,
 }
 
-/// A `client`: which bridge service (by name) the component talks through.
+/// A `client`: which bridge service the component talks through (its position in
+/// the workload's wiring, resolved once at `connect`).
 #[derive(Debug, Clone)]
 pub struct Client {
-    pub bridge: String,
+    pub bridge: usize,
 }
 
 /// `request-options`.
@@ -65,7 +66,7 @@ impl wit::Host for Ctx {}
 impl wit::HostClient for Ctx {
     fn connect(&mut self, name: String) -> wasmtime::Result<Result<Resource<Client>, Error>> {
         match super::producer::bridge(&self.wiring, &name) {
-            Ok(w) => Ok(Ok(self.table.push(Client { bridge: w.member.clone() })?)),
+            Ok(bridge) => Ok(Ok(self.table.push(Client { bridge })?)),
             Err(why) => Ok(Err(Error::Connection(why))),
         }
     }
