@@ -82,7 +82,6 @@ impl Config {
         let tls_ca = file("NATS_TLS_CA_FILE");
         let cert = file("NATS_TLS_CERT_FILE");
         let key = file("NATS_TLS_KEY_FILE");
-        let mut problems = problems;
         let mut options = Options::default();
         if let Some(urls) = get("NATS_URL") {
             options.servers = urls.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
