@@ -8,7 +8,7 @@ bash scripts/setup.sh
 bash scripts/check-wit.sh
 if cargo nextest --version >/dev/null 2>&1; then
   # nextest runs each test in its own process and kills any that hangs (.config/nextest.toml).
-  cargo nextest run --release --locked -p outrigger -p guest-net -p nats-client
+  cargo nextest run --release --locked -p outrigger -p guest-net -p nats-client -p otlp-export
 else
-  cargo test --release --locked -p outrigger -p guest-net -p nats-client
+  cargo test --release --locked -p outrigger -p guest-net -p nats-client -p otlp-export
 fi

@@ -5,7 +5,7 @@
 //! Nothing runs yet; [`crate::Workload::start`] does that. Each stage fails with its
 //! own [`StartError`] variant, so "does not compile" and "does not link" read apart.
 use crate::engine::HostEngine;
-use crate::engine::catalogue::LIFECYCLE;
+use crate::engine::catalogue::{LIFECYCLE, SHUTDOWN};
 use crate::engine::net_policy::NetPolicy;
 use crate::engine::wasi::{GuestEnv, Mount};
 use crate::error::{StartError, chain};
@@ -88,6 +88,8 @@ pub(crate) struct ServiceParts {
     pub calls: mpsc::Receiver<ServiceCall>,
     pub status: watch::Sender<ServiceStatus>,
     pub entry: Entry,
+    /// Export slot of `outrigger:service/shutdown#stop`, if the service has one.
+    pub stop: Option<usize>,
 }
 
 /// Everything [`crate::Workload`] holds.
@@ -95,6 +97,8 @@ pub(crate) struct Assembled {
     pub services: Vec<ServiceParts>,
     /// Reactive pools by member index (`None` for services).
     pub pools: Arc<PoolTable>,
+    /// What the host's own implementations reach (and flush at shutdown).
+    pub wiring: Arc<Wiring>,
 }
 
 /// Everything from a validated manifest to a ready workload: compile, plan, assemble.
@@ -146,6 +150,7 @@ async fn assemble(
         .map(|c| Wired {
             interface: c.interface.clone(),
             member: members[c.member].entry.name.clone(),
+            index: c.member,
             config: members[c.member].entry.config_pairs(),
             callee: callee(c.member),
             service: handles[c.member].clone(),
@@ -180,7 +185,17 @@ async fn assemble(
             .map(|(host, guest, read_only)| Mount { host, guest, read_only })
             .collect();
         let memory = m.entry.memory_limit(m.role == Role::Service);
-        let guest = Guest::new(engine.clone(), &m.entry.name, pre, env, memory, &plan.exports[i])
+        // A service's `shutdown.stop`, which the host calls itself, joins its table.
+        let mut table = plan.exports[i].clone();
+        let stop = m.info.exports.iter().find(|e| names_compatible(&e.name, SHUTDOWN)).map(|e| {
+            table.push(crate::plan::ExportRef {
+                interface: e.name.clone(),
+                function: "stop".into(),
+                moves_data: false,
+            });
+            table.len() - 1
+        });
+        let guest = Guest::new(engine.clone(), &m.entry.name, pre, env, memory, &table)
             .map_err(|e| link_error(format!("{e:#}")))?;
         match m.role {
             Role::Service => {
@@ -196,6 +211,7 @@ async fn assemble(
                     calls,
                     status,
                     entry: m.entry,
+                    stop,
                 });
                 pool_list.push(None);
             }
@@ -205,7 +221,7 @@ async fn assemble(
         }
     }
     let _ = pools.set(pool_list);
-    Ok(Assembled { services, pools })
+    Ok(Assembled { services, pools, wiring })
 }
 
 /// Handler components' subscription settings (see `engine/messaging/subscriptions.rs`)

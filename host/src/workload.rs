@@ -2,10 +2,14 @@
 //! API to call them, watch them and stop them.
 use crate::assemble::{self, Assembled};
 use crate::engine::catalogue::Catalogue;
+use crate::engine::otel::host_metrics::{Latency, snapshot};
+use crate::engine::otel::telemetry::{Item, telemetry};
+use crate::engine::otel::trace::{Datetime, now as trace_now};
 use crate::engine::{EngineOptions, HostEngine};
 use crate::error::{CallError, StartError};
 use crate::link::to_component::PoolTable;
 use crate::link::to_service::ServiceHandle;
+use crate::link::wiring::Wiring;
 use crate::manifest::Manifest;
 use crate::plan::{ExportRef, Plan};
 use crate::run::reactive::{ExportFunc, ReactivePool};
@@ -49,9 +53,12 @@ pub enum WaitError {
     Timeout { service: String, timeout: Duration, status: Box<ServiceStatus> },
 }
 
+#[derive(Clone)]
 struct ServiceEntry {
     name: String,
     handle: ServiceHandle,
+    /// Export slot of its `shutdown.stop`, if any.
+    stop: Option<usize>,
     status: watch::Receiver<ServiceStatus>,
     served: Arc<std::sync::atomic::AtomicU64>,
     memory: Arc<std::sync::atomic::AtomicU64>,
@@ -67,6 +74,10 @@ pub struct Workload {
     exports: Vec<(String, Vec<ExportRef>)>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    wiring: Arc<Wiring>,
+    grace: Duration,
+    /// When the workload started (the start of its cumulative metrics).
+    started: Datetime,
 }
 
 /// A reactive component's exported function, resolved once for repeated calls.
@@ -87,7 +98,8 @@ impl Workload {
     /// starts one supervisor per service.
     pub async fn start(manifest: &Manifest, options: HostOptions) -> Result<Workload, StartError> {
         let engine = engine(&options)?;
-        let (plan, Assembled { services, pools }) = assemble::build(&engine, manifest, options.stop_grace).await?;
+        let (plan, Assembled { services, pools, wiring }) =
+            assemble::build(&engine, manifest, options.stop_grace).await?;
         let names = manifest.members().map(|(_, e)| e.name.clone());
         let exports = names.zip(plan.exports).collect();
         let (shutdown, shutdown_rx) = watch::channel(false);
@@ -97,6 +109,7 @@ impl Workload {
             entries.push(ServiceEntry {
                 name: s.entry.name.clone(),
                 handle: s.handle,
+                stop: s.stop,
                 status: s.status.subscribe(),
                 served: s.runner.served.clone(),
                 memory: s.runner.memory.clone(),
@@ -111,7 +124,33 @@ impl Workload {
             };
             tasks.push(tokio::spawn(sup.run()));
         }
-        Ok(Workload { name: manifest.name().to_string(), engine, services: entries, pools, exports, shutdown, tasks })
+        let grace = options.stop_grace;
+        let started = trace_now();
+        if telemetry(&wiring).is_some() {
+            let (name, services, pools, wiring) =
+                (manifest.name().to_string(), entries.clone(), pools.clone(), wiring.clone());
+            let mut stop = shutdown_rx.clone();
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep(HOST_METRICS_EVERY) => push_host_metrics(&name, &services, &pools, &wiring, started),
+                        _ = stop.changed() => break,
+                    }
+                }
+            }));
+        }
+        Ok(Workload {
+            name: manifest.name().to_string(),
+            engine,
+            services: entries,
+            pools,
+            exports,
+            shutdown,
+            tasks,
+            wiring,
+            grace,
+            started,
+        })
     }
 
     /// Compiles and plans a manifest without running anything: what
@@ -172,34 +211,66 @@ impl Workload {
 
     /// A snapshot of every service and component.
     pub fn status(&self) -> WorkloadStatus {
-        let services = self
-            .services
-            .iter()
-            .map(|s| {
-                let mut st = s.status.borrow().clone();
-                st.calls = s.served.load(Ordering::Relaxed);
-                st.memory = s.memory.load(Ordering::Relaxed);
-                st
-            })
-            .collect();
-        let components = self
-            .pools
-            .get()
-            .map(|pools| {
-                pools
-                    .iter()
-                    .flatten()
-                    .map(|p| ComponentStatus {
-                        name: p.name.clone(),
-                        invocations: p.invocations.load(Ordering::Relaxed),
-                        failures: p.failures.load(Ordering::Relaxed),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        WorkloadStatus { workload: self.name.clone(), pid: std::process::id(), updated: now(), services, components }
+        status_of(&self.name, &self.services, &self.pools, &self.wiring)
     }
 
+    /// Sends the host's metrics (invocations, latency, services) to the telemetry
+    /// sidecar, if the workload has one.
+    fn push_host_metrics(&self) {
+        push_host_metrics(&self.name, &self.services, &self.pools, &self.wiring, self.started);
+    }
+}
+
+/// A snapshot of a workload's services and components.
+fn status_of(name: &str, services: &[ServiceEntry], pools: &PoolTable, wiring: &Wiring) -> WorkloadStatus {
+    let services = services
+        .iter()
+        .map(|s| {
+            let mut st = s.status.borrow().clone();
+            st.calls = s.served.load(Ordering::Relaxed);
+            st.memory = s.memory.load(Ordering::Relaxed);
+            st
+        })
+        .collect();
+    let components = pools
+        .get()
+        .map(|pools| {
+            pools
+                .iter()
+                .flatten()
+                .map(|p| ComponentStatus {
+                    name: p.name.clone(),
+                    invocations: p.invocations.load(Ordering::Relaxed),
+                    failures: p.failures.load(Ordering::Relaxed),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let telemetry_dropped = telemetry(wiring)
+        .map(|t| t.dropped.load(Ordering::Relaxed) + t.dropped_by_sidecar.load(Ordering::Relaxed))
+        .unwrap_or(0);
+    WorkloadStatus {
+        workload: name.to_string(),
+        pid: std::process::id(),
+        updated: now(),
+        services,
+        components,
+        telemetry_dropped,
+    }
+}
+
+/// How often the host sends its own metrics to the telemetry sidecar.
+const HOST_METRICS_EVERY: Duration = Duration::from_secs(10);
+
+fn push_host_metrics(name: &str, services: &[ServiceEntry], pools: &PoolTable, wiring: &Wiring, started: Datetime) {
+    let Some(t) = telemetry(wiring) else { return };
+    let status = status_of(name, services, pools, wiring);
+    let list = pools.get().map(|p| p.iter().flatten().cloned().collect::<Vec<_>>()).unwrap_or_default();
+    let latencies: Vec<(&str, &Latency)> = list.iter().map(|p| (p.name.as_str(), &p.latency)).collect();
+    t.push(&Arc::from("outrigger"), Item::Metrics(snapshot(&status, &latencies, started)));
+}
+
+impl Workload {
     /// A receiver that sees every state change of one service.
     pub fn watch_service(&self, name: &str) -> Option<watch::Receiver<ServiceStatus>> {
         self.services.iter().find(|s| s.name == name).map(|s| s.status.clone())
@@ -239,7 +310,25 @@ impl Workload {
         self.status()
     }
 
+    /// Stops in order: the host's last metrics and the telemetry still queued on the
+    /// host go to the sidecar, which
+    /// exports it; services that export `outrigger:service/shutdown` finish their work
+    /// (each at most the grace period); then every service stops.
     async fn stop(&mut self) {
+        self.push_host_metrics();
+        if let Some(t) = telemetry(&self.wiring)
+            && let Ok(Err(e)) = tokio::time::timeout(self.grace, t.flush()).await
+        {
+            tracing::warn!("telemetry could not be flushed before stopping: {e}");
+        }
+        let grace = self.grace;
+        let stops = self.services.iter().filter_map(|s| s.stop.map(|target| (s.handle.clone(), target)));
+        let stops = stops.map(|(h, target)| async move {
+            if let Ok(Err(e)) = tokio::time::timeout(grace, h.call(target, Vec::new())).await {
+                tracing::warn!(service = %h.name(), "its shutdown.stop failed: {e}");
+            }
+        });
+        futures::future::join_all(stops).await;
         let _ = self.shutdown.send(true);
         for t in self.tasks.drain(..) {
             let _ = t.await;
@@ -264,7 +353,7 @@ impl FuncRef {
                 message: format!("`{}` takes {expected} argument(s), {} given", self.func.name, params.len()),
             });
         }
-        self.pool.invoke(self.func.export, params.to_vec()).await
+        self.pool.invoke(self.func.export.clone(), params.to_vec(), None).await
     }
 
     /// The function's type, for parsing arguments and printing results.

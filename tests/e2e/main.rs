@@ -12,5 +12,6 @@ mod http;
 mod limits;
 mod manifest_errors;
 mod nats;
+mod otel;
 mod stdio;
 mod supervisor;

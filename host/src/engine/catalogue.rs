@@ -116,6 +116,8 @@ fn family(name: &str, interfaces: Vec<String>, add: AddToLinker) -> HostInterfac
 
 /// The interface a service imports to say when it is ready (see wit/service/).
 pub const LIFECYCLE: &str = "outrigger:service/lifecycle@0.1.0";
+/// The interface a service exports to finish its work before it stops.
+pub const SHUTDOWN: &str = "outrigger:service/shutdown@0.1.0";
 
 const TERMINAL: [&str; 5] =
     ["terminal-input", "terminal-output", "terminal-stdin", "terminal-stdout", "terminal-stderr"];
@@ -169,6 +171,8 @@ impl Catalogue {
         families
             .into_iter()
             .chain(super::messaging::families())
+            .chain(super::otel::families())
+            .chain([super::mcp::family()])
             .fold(Catalogue { families: Vec::new(), data: DataKinds::default() }, Catalogue::with)
     }
 

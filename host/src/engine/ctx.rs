@@ -28,6 +28,10 @@ pub struct Ctx {
     /// A service's "I am ready" signal (`outrigger:service/lifecycle.ready`), taken
     /// by the first call.
     pub(crate) ready: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Spans: the host's span for this invocation and the guest's open ones.
+    pub(crate) trace: crate::engine::otel::trace::TraceState,
+    /// The workload's telemetry queue (`None` until looked up; `Some(None)`: no sidecar).
+    pub(crate) telemetry: Option<Option<Arc<crate::engine::otel::telemetry::Telemetry>>>,
 }
 
 impl WasiView for Ctx {

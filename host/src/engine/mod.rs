@@ -10,8 +10,10 @@ pub mod catalogue;
 pub mod ctx;
 pub mod data;
 pub(crate) mod http;
+pub(crate) mod mcp;
 pub mod messaging;
 pub(crate) mod net_policy;
+pub(crate) mod otel;
 pub(crate) mod wasi;
 
 use crate::engine::catalogue::Catalogue;

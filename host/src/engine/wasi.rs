@@ -67,6 +67,8 @@ impl GuestEnv {
             http_policy: HttpPolicy { guest: self.name.clone(), net: self.net.clone() },
             wiring: self.wiring.clone(),
             ready: None,
+            trace: Default::default(),
+            telemetry: None,
         }
     }
 

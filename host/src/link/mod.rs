@@ -15,6 +15,7 @@ pub(crate) mod wiring;
 
 use crate::engine::ctx::Ctx;
 use crate::engine::data::{DataKinds, Temporaries};
+use crate::engine::otel::trace::TraceParent;
 use crate::error::CallError;
 use crate::plan::wit_types::ErrorShape;
 use crate::plan::{FuncLink, ImportLink};
@@ -28,7 +29,13 @@ use wasmtime::component::{Linker, Val};
 /// that provider's [`crate::plan::Plan::exports`] table. Arguments and results are
 /// plain values (no resource handles).
 pub(crate) trait Callee: Send + Sync + 'static {
-    fn call_export(&self, target: usize, params: Vec<Val>) -> BoxFuture<'static, Result<Vec<Val>, CallError>>;
+    /// `parent`: the caller's current span, for the callee's invocation span.
+    fn call_export(
+        &self,
+        target: usize,
+        params: Vec<Val>,
+        parent: Option<TraceParent>,
+    ) -> BoxFuture<'static, Result<Vec<Val>, CallError>>;
 }
 
 /// Defines every function of `link` in `linker`, served by `callee`.
@@ -47,12 +54,16 @@ pub(crate) fn define_import(
             inst.func_new_concurrent(&f.name, move |accessor, ty, params, out| {
                 let (callee, data, shape) = (callee.clone(), data.clone(), shape.clone());
                 Box::pin(async move {
-                    let args = match moves_data {
-                        false => Ok(params.to_vec()),
-                        true => accessor.with(|mut store| take_params(&data, &mut store, &ty, params)),
-                    };
+                    let (args, parent) = accessor.with(|mut store| {
+                        let parent = parent_of(store.as_context_mut().data());
+                        let args = match moves_data {
+                            false => Ok(params.to_vec()),
+                            true => take_params(&data, &mut store, &ty, params),
+                        };
+                        (args, parent)
+                    });
                     let result = match args {
-                        Ok(args) => callee.call_export(target, args).await,
+                        Ok(args) => callee.call_export(target, args, parent).await,
                         Err(e) => Err(e),
                     };
                     let result = match (moves_data, result) {
@@ -66,12 +77,13 @@ pub(crate) fn define_import(
             inst.func_new_async(&f.name, move |mut store, ty, params, out| {
                 let (callee, data, shape) = (callee.clone(), data.clone(), shape.clone());
                 Box::new(async move {
+                    let parent = parent_of(store.data());
                     let args = match moves_data {
                         false => Ok(params.to_vec()),
                         true => take_params(&data, &mut store, &ty, params),
                     };
                     let result = match args {
-                        Ok(args) => callee.call_export(target, args).await,
+                        Ok(args) => callee.call_export(target, args, parent).await,
                         Err(e) => Err(e),
                     };
                     let result = match (moves_data, result) {
@@ -84,6 +96,11 @@ pub(crate) fn define_import(
         }
     }
     Ok(())
+}
+
+/// The caller's current span, if it has one (telemetry is on).
+fn parent_of(ctx: &Ctx) -> Option<TraceParent> {
+    ctx.trace.current().and_then(TraceParent::of)
 }
 
 /// The caller's arguments as plain values: data-resource handles leave its store.

@@ -3,6 +3,7 @@
 //! [`ReactivePool`]. The pool is looked up when the call happens
 //! (late binding through a weak [`PoolTable`]), so components may import from each
 //! other in any order, and a dropped workload frees its pools.
+use crate::engine::otel::trace::TraceParent;
 use crate::error::CallError;
 use crate::link::Callee;
 use crate::run::reactive::ReactivePool;
@@ -28,14 +29,19 @@ impl ComponentCallee {
 }
 
 impl Callee for ComponentCallee {
-    fn call_export(&self, target: usize, params: Vec<Val>) -> BoxFuture<'static, Result<Vec<Val>, CallError>> {
+    fn call_export(
+        &self,
+        target: usize,
+        params: Vec<Val>,
+        parent: Option<TraceParent>,
+    ) -> BoxFuture<'static, Result<Vec<Val>, CallError>> {
         let pool = self.pool();
         Box::pin(async move {
             let pool = pool?;
             let component = pool.name.clone();
             // Its own tokio task: the callee runs in parallel with the caller's store,
             // and is never polled from inside another store's event loop.
-            let task = tokio::spawn(async move { pool.call_export(target, params).await });
+            let task = tokio::spawn(async move { pool.call_export(target, params, parent).await });
             task.await.unwrap_or_else(|e| {
                 Err(CallError::Trapped { component, message: format!("the invocation task failed: {e}") })
             })

@@ -123,7 +123,12 @@ impl ServiceHandle {
 }
 
 impl Callee for ServiceHandle {
-    fn call_export(&self, target: usize, params: Vec<Val>) -> BoxFuture<'static, Result<Vec<Val>, CallError>> {
+    fn call_export(
+        &self,
+        target: usize,
+        params: Vec<Val>,
+        _parent: Option<crate::engine::otel::trace::TraceParent>,
+    ) -> BoxFuture<'static, Result<Vec<Val>, CallError>> {
         let this = self.clone();
         Box::pin(async move { this.call(target, params).await })
     }

@@ -2,6 +2,7 @@
 //! for each interface a catalogue family calls (see `plan/host_calls.rs`), every
 //! member that exports it, ready to call by function name with plain values. Built
 //! once per workload by `assemble`, shared by every store (`Ctx::wiring`).
+use crate::engine::otel::trace::TraceParent;
 use crate::error::CallError;
 use crate::link::Callee;
 use crate::link::to_service::ServiceHandle;
@@ -15,6 +16,8 @@ pub(crate) struct Wired {
     /// The interface as the catalogue names it.
     pub interface: String,
     pub member: String,
+    /// The member's position in the manifest (services, then components).
+    pub index: usize,
     /// The member's `config:` (host implementations read per-member settings here,
     /// e.g. a handler component's `subscriptions`).
     pub config: Vec<(String, String)>,
@@ -30,10 +33,16 @@ impl Wired {
         self.functions.iter().find(|(f, _)| f == function).map(|(_, t)| *t)
     }
 
-    /// Calls `function` of the interface with plain values.
-    pub fn call(&self, function: &str, params: Vec<Val>) -> BoxFuture<'static, Result<Vec<Val>, CallError>> {
+    /// Calls `function` of the interface with plain values (`parent`: the span the
+    /// call belongs to, if any).
+    pub fn call(
+        &self,
+        function: &str,
+        params: Vec<Val>,
+        parent: Option<TraceParent>,
+    ) -> BoxFuture<'static, Result<Vec<Val>, CallError>> {
         match self.functions.iter().find(|(f, _)| f == function) {
-            Some((_, target)) => self.callee.call_export(*target, params),
+            Some((_, target)) => self.callee.call_export(*target, params, parent),
             None => {
                 let err = CallError::NoSuchFunction {
                     component: self.member.clone(),

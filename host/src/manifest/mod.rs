@@ -120,6 +120,10 @@ pub struct Entry {
     /// Environment variables (WASI `environment`).
     #[serde(default)]
     pub env: BTreeMap<String, Text>,
+    /// Host environment variables passed through, by name or `PREFIX*` pattern
+    /// (`["OTEL_*"]`); `env:` entries win over inherited ones.
+    #[serde(default)]
+    pub inherit_env: Vec<String>,
     /// Key/value configuration (`wasi:config/store`).
     #[serde(default)]
     pub config: BTreeMap<String, Text>,
@@ -353,9 +357,22 @@ impl Entry {
         self.limits.timeout.unwrap_or_else(defaults::component_timeout).0
     }
 
-    /// `env:` as plain string pairs.
+    /// The guest's environment: inherited host variables (`inheritEnv`), then `env:`.
     pub fn env_pairs(&self) -> Vec<(String, String)> {
-        self.env.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect()
+        let wanted = |k: &str| {
+            self.inherit_env.iter().any(|p| match p.strip_suffix('*') {
+                Some(prefix) => k.starts_with(prefix),
+                None => k == p,
+            })
+        };
+        let mut out: Vec<(String, String)> = if self.inherit_env.is_empty() {
+            Vec::new()
+        } else {
+            std::env::vars().filter(|(k, _)| wanted(k) && !self.env.contains_key(k)).collect()
+        };
+        out.sort();
+        out.extend(self.env.iter().map(|(k, v)| (k.clone(), v.0.clone())));
+        out
     }
 
     /// The host folders this member mounts: `(host path, guest path, read-only)`.

@@ -12,9 +12,11 @@ use wasmtime::Store;
 use wasmtime::component::{ComponentExportIndex, InstancePre};
 
 /// One exported function other members call.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) struct Export {
     pub index: ComponentExportIndex,
+    /// `interface#function`, for spans and messages.
+    pub name: Arc<str>,
     /// Data resources move through its parameters or results (see `engine/data.rs`).
     pub moves_data: bool,
 }
@@ -48,7 +50,8 @@ impl Guest {
             .map(|r| {
                 let index = export_index(component, Some(&r.interface), &r.function)
                     .ok_or_else(|| anyhow::anyhow!("`{name}` has no export {}#{}", r.interface, r.function))?;
-                Ok(Export { index, moves_data: r.moves_data })
+                let name = format!("{}#{}", crate::names::base_name(&r.interface), r.function).into();
+                Ok(Export { index, name, moves_data: r.moves_data })
             })
             .collect::<anyhow::Result<_>>()?;
         let data = Arc::new(engine.catalogue.data().clone());

@@ -4,11 +4,15 @@
 //! time limit (epoch interruption stops a guest that spins; a timer stops one that
 //! waits), and every failure becomes a typed [`CallError`] for its caller.
 use crate::engine::ctx::Ctx;
+use crate::engine::otel::host_metrics::Latency;
+use crate::engine::otel::telemetry::{Item, Telemetry, telemetry};
+use crate::engine::otel::trace::{InvocationSpan, SpanContext, SpanKind, TraceParent, attr};
 use crate::error::{CallError, chain};
 use crate::link::{bring_params, take_results};
 use crate::plan::info::{ComponentInfo, export_index};
 use crate::plan::wit_types::resources_in;
 use crate::run::guest::{Export, Guest};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use wasmtime::Trap;
@@ -20,6 +24,10 @@ pub(crate) struct ReactivePool {
     guest: Guest,
     timeout: Duration,
     pub info: ComponentInfo,
+    /// The workload's telemetry queue, if it has a sidecar (looked up once).
+    telemetry: std::sync::OnceLock<Option<Arc<Telemetry>>>,
+    /// Invocation times (recorded when telemetry is on).
+    pub latency: Latency,
     pub invocations: AtomicU64,
     pub failures: AtomicU64,
 }
@@ -39,14 +47,21 @@ impl ReactivePool {
             guest,
             timeout,
             info,
+            telemetry: std::sync::OnceLock::new(),
+            latency: Latency::default(),
             invocations: AtomicU64::new(0),
             failures: AtomicU64::new(0),
         }
     }
 
     /// Calls the export behind plan export-table slot `target` in a fresh instance.
-    pub async fn call_export(&self, target: usize, params: Vec<Val>) -> Result<Vec<Val>, CallError> {
-        self.invoke(self.guest.exports[target], params).await
+    pub async fn call_export(
+        &self,
+        target: usize,
+        params: Vec<Val>,
+        parent: Option<TraceParent>,
+    ) -> Result<Vec<Val>, CallError> {
+        self.invoke(self.guest.exports[target].clone(), params, parent).await
     }
 
     /// Finds an exported function by name: `bump`, `driver.bump`,
@@ -90,26 +105,63 @@ impl ReactivePool {
         let index = export_index(component, i.map(|i| i.name.as_str()), &f.name).expect("listed exports exist");
         let moves_data = f.ty.params().any(|(_, t)| !resources_in(&t).is_empty())
             || f.ty.results().any(|t| !resources_in(&t).is_empty());
-        Ok(ExportFunc { export: Export { index, moves_data }, name: f.name.clone(), ty: f.ty.clone() })
+        let name = match i {
+            Some(i) => format!("{}#{}", crate::names::base_name(&i.name), f.name),
+            None => f.name.clone(),
+        };
+        Ok(ExportFunc {
+            export: Export { index, name: name.into(), moves_data },
+            name: f.name.clone(),
+            ty: f.ty.clone(),
+        })
     }
 
     /// Instantiates the component in a fresh store, calls one export with plain
     /// values (data resources become handles of the fresh store, and come back out
     /// as plain values), drops the store.
-    pub async fn invoke(&self, export: Export, params: Vec<Val>) -> Result<Vec<Val>, CallError> {
+    /// With a telemetry sidecar in the workload, the invocation is a span (a child
+    /// of `parent`), the parent of the guest's own spans.
+    pub async fn invoke(
+        &self,
+        export: Export,
+        params: Vec<Val>,
+        parent: Option<TraceParent>,
+    ) -> Result<Vec<Val>, CallError> {
         self.invocations.fetch_add(1, Ordering::Relaxed);
-        let r = self.invoke_inner(export, params).await;
+        let telemetry = self.telemetry.get_or_init(|| telemetry(&self.guest.env.wiring)).clone();
+        let span = telemetry.as_ref().map(|_| {
+            let attrs = vec![
+                attr("outrigger.workload", &self.guest.env.wiring.workload),
+                attr("outrigger.component", &self.name),
+                attr("outrigger.function", &export.name),
+            ];
+            InvocationSpan::start(parent.as_ref(), format!("{} {}", self.name, export.name), SpanKind::Server, attrs)
+        });
+        let context = span.as_ref().map(|s| s.context.clone());
+        let started = std::time::Instant::now();
+        let r = self.invoke_inner(export, params, context).await;
         if r.is_err() {
             self.failures.fetch_add(1, Ordering::Relaxed);
+        }
+        if let (Some(t), Some(span)) = (telemetry, span) {
+            self.latency.record(started.elapsed());
+            let outcome = r.as_ref().map(|_| ()).map_err(|e| e.to_string());
+            t.push(&self.guest.env.name, Item::Span(span.finish(outcome)));
         }
         r
     }
 
-    async fn invoke_inner(&self, export: Export, params: Vec<Val>) -> Result<Vec<Val>, CallError> {
+    async fn invoke_inner(
+        &self,
+        export: Export,
+        params: Vec<Val>,
+        span: Option<SpanContext>,
+    ) -> Result<Vec<Val>, CallError> {
         // Wait for a free instance slot (the time limit does not run while waiting).
         let engine = &self.guest.engine;
         let _permit = engine.instance_permits.acquire().await.map_err(|_| CallError::ShuttingDown)?;
         let mut store = self.guest.store();
+        store.data_mut().trace.invocation = span;
         store.set_epoch_deadline(engine.ticks(self.timeout));
         store.epoch_deadline_trap();
         let data = &self.guest.data;

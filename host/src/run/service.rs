@@ -127,7 +127,7 @@ impl ServiceRunner {
             .iter()
             .map(|e| {
                 let func = instance.get_func(&mut store, e.index).expect("checked when the runner was built");
-                Served { func, ty: func.ty(&store), export: *e }
+                Served { func, ty: func.ty(&store), export: e.clone() }
             })
             .collect();
         let funcs = &funcs;

@@ -100,6 +100,10 @@ pub struct WorkloadStatus {
     pub updated: f64,
     pub services: Vec<ServiceStatus>,
     pub components: Vec<ComponentStatus>,
+    /// Telemetry items lost because a queue was full: the host's queue to the
+    /// sidecar, and the sidecar's own (none without a sidecar).
+    #[serde(default)]
+    pub telemetry_dropped: u64,
 }
 
 impl WorkloadStatus {
@@ -143,6 +147,9 @@ impl fmt::Display for WorkloadStatus {
         }
         for c in &self.components {
             writeln!(f, "  {:<20} {:>12} {:>9}", c.name, c.invocations, c.failures)?;
+        }
+        if self.telemetry_dropped > 0 {
+            writeln!(f, "  telemetry: {} item(s) dropped (a queue was full)", self.telemetry_dropped)?;
         }
         Ok(())
     }

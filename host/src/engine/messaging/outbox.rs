@@ -143,7 +143,7 @@ impl Outbox {
         if let Some(l) = self.limits.lock().unwrap_or_else(|p| p.into_inner()).clone() {
             return l;
         }
-        let Ok(mut out) = w.call("limits", Vec::new()).await else { return Arc::default() };
+        let Ok(mut out) = w.call("limits", Vec::new(), None).await else { return Arc::default() };
         let limits = match out.pop() {
             Some(Val::Record(fields)) => {
                 let mut l = Limits::default();

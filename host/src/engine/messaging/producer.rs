@@ -8,6 +8,7 @@ use super::outbox::{BridgeMsg, outbox};
 use super::types::{Client, Message, RequestOptions};
 use super::{BRIDGE, conv};
 use crate::engine::ctx::Ctx;
+use crate::engine::otel::trace::TraceParent;
 use crate::link::wiring::Wiring;
 use wasmtime::component::{Resource, Val};
 
@@ -41,6 +42,20 @@ async fn publish(wiring: &Wiring, via: usize, m: Message, subject: String) -> Re
     out.send(w, msg).await
 }
 
+/// Adds W3C `traceparent` / `tracestate` headers for the caller's current span (when
+/// telemetry is on and the message carries none), so a handler's span continues the
+/// publisher's trace across NATS.
+fn propagate(ctx: &Ctx, m: &mut Message) {
+    let Some(parent) = ctx.trace.current().and_then(TraceParent::of) else { return };
+    if m.metadata.iter().any(|(k, _)| k.eq_ignore_ascii_case("traceparent")) {
+        return;
+    }
+    m.metadata.push(("traceparent".into(), parent.traceparent()));
+    if let Some(state) = parent.tracestate() {
+        m.metadata.push(("tracestate".into(), state));
+    }
+}
+
 fn client_bridge(ctx: &Ctx, c: &Resource<Client>) -> wasmtime::Result<usize> {
     let client = ctx.table.get(c).map_err(|e| wasmtime::format_err!("{e}: the client handle is no longer valid"))?;
     Ok(client.bridge)
@@ -54,7 +69,8 @@ impl producer::Host for Ctx {
         message: Resource<Message>,
     ) -> wasmtime::Result<Result<(), Error>> {
         let via = client_bridge(self, &c)?;
-        let m = self.table.delete(message)?;
+        let mut m = self.table.delete(message)?;
+        propagate(self, &mut m);
         let wiring = self.wiring.clone();
         Ok(publish(&wiring, via, m, topic).await)
     }
@@ -69,7 +85,8 @@ impl request_reply::Host for Ctx {
         options: Option<Resource<RequestOptions>>,
     ) -> wasmtime::Result<Result<Vec<Resource<Message>>, Error>> {
         let via = client_bridge(self, &c)?;
-        let m = self.table.get(&message)?.clone();
+        let mut m = self.table.get(&message)?.clone();
+        propagate(self, &mut m);
         let opts = match options {
             Some(o) => self.table.delete(o)?,
             None => RequestOptions::default(),
@@ -83,7 +100,7 @@ impl request_reply::Host for Ctx {
             Val::U32(opts.timeout_ms.unwrap_or(u32::MAX)),
             Val::U32(opts.expected_replies.unwrap_or(1)),
         ];
-        let replies = match w.call("request", params).await.map(|mut v| v.pop()) {
+        let replies = match w.call("request", params, None).await.map(|mut v| v.pop()) {
             Ok(Some(v)) => match conv::result(v) {
                 Ok(Some(Val::List(msgs))) => msgs,
                 Ok(other) => return Ok(Err(Error::Other(format!("the bridge answered {other:?}")))),
@@ -109,7 +126,8 @@ impl request_reply::Host for Ctx {
     ) -> wasmtime::Result<Result<(), Error>> {
         let original = self.table.get(&reply_to)?;
         let (subject, via) = (original.reply_to.clone(), original.via.clone().unwrap_or_default());
-        let m = self.table.delete(message)?;
+        let mut m = self.table.delete(message)?;
+        propagate(self, &mut m);
         let Some(subject) = subject else {
             return Ok(Err(Error::Other("the message has no reply-to: it was not a request".into())));
         };

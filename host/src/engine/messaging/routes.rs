@@ -5,6 +5,7 @@
 use super::subscriptions::{Route, routes_for};
 use super::{INCOMING_HANDLER, ROUTES, WASMCLOUD_HANDLER, conv};
 use crate::engine::ctx::Ctx;
+use crate::engine::otel::trace::TraceParent;
 use crate::link::wiring::Wiring;
 use wasmtime::AsContextMut;
 use wasmtime::component::{Linker, Val};
@@ -46,10 +47,14 @@ fn route(r: Route) -> Val {
 /// Calls `component`'s handler with the message bridge `via` received.
 async fn deliver(wiring: &Wiring, via: &str, component: &str, m: Val) -> Result<(), String> {
     let message = conv::from_bridge(m, via).map_err(|e| format!("bad message from the bridge: {e}"))?;
+    // The publisher's span (W3C headers) is the parent of the handler's.
+    let header =
+        |name: &str| message.metadata.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+    let parent = header("traceparent").and_then(|tp| TraceParent::parse(tp, header("tracestate")));
     let (out, wasi) = if let Some(w) = wiring.exporters(INCOMING_HANDLER).find(|w| w.member == component) {
-        (w.call("handle", vec![conv::message_plain(message)]).await, true)
+        (w.call("handle", vec![conv::message_plain(message)], parent).await, true)
     } else if let Some(w) = wiring.exporters(WASMCLOUD_HANDLER).find(|w| w.member == component) {
-        (w.call("handle-message", vec![conv::broker_message(message)]).await, false)
+        (w.call("handle-message", vec![conv::broker_message(message)], parent).await, false)
     } else {
         return Err(format!(
             "`{component}` exports no message handler (wasi:messaging/incoming-handler or wasmcloud:messaging/handler)"
