@@ -41,6 +41,8 @@ nats_server="$(bash scripts/install-nats-server.sh)"
 log "nats-server: $nats_server"
 
 bash scripts/build-guests.sh
+# MCP tool components in Python (componentize-py) and JavaScript (componentize-js, Node 22).
+bash scripts/build-polyglot.sh
 log "building the host (release)"
 cargo build --release --locked -p outrigger
 log "ready: ${CARGO_TARGET_DIR:-$(pwd)/target}/release/outrigger"

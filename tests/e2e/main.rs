@@ -9,6 +9,7 @@ mod data_resources;
 mod forwarding;
 mod guest_net;
 mod http;
+mod mcp;
 mod limits;
 mod manifest_errors;
 mod nats;

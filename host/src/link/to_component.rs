@@ -42,9 +42,22 @@ impl Callee for ComponentCallee {
             // Its own tokio task: the callee runs in parallel with the caller's store,
             // and is never polled from inside another store's event loop.
             let task = tokio::spawn(async move { pool.call_export(target, params, parent).await });
+            // A caller that stops waiting (an MCP request cancelled by its client,
+            // a caller's own time limit) ends the callee too: its store is dropped,
+            // as at a time limit, and its instance slot is free at once.
+            let _abort = AbortOnDrop(task.abort_handle());
             task.await.unwrap_or_else(|e| {
                 Err(CallError::Trapped { component, message: format!("the invocation task failed: {e}") })
             })
         })
+    }
+}
+
+/// Aborts a spawned invocation when the future waiting for it is dropped.
+struct AbortOnDrop(tokio::task::AbortHandle);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
