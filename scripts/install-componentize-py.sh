@@ -16,15 +16,7 @@ if [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -q " $version\$"; then
   exit 0
 fi
 
-command -v python3 >/dev/null || { log "python3 is missing: install Python 3 with pip and venv"; exit 1; }
-mkdir -p "$tools"
-if [ ! -x "$venv/bin/python" ]; then
-  log "creating a venv in $venv"
-  python3 -m venv "$venv" || { log "python3 -m venv failed: install the venv module (Debian: apt-get install python3-venv)"; exit 1; }
-fi
-log "installing componentize-py==$version from PyPI"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "componentize-py==$version" >&2 \
-  || { log "pip install componentize-py==$version failed (see above): check the network, or delete $venv and run again"; exit 1; }
+bash "$(dirname "$0")/pip-install.sh" "componentize-py==$version" install-componentize-py
 [ -x "$bin" ] || { log "componentize-py installed but $bin is missing"; exit 1; }
 "$bin" --version >&2
 echo "$bin"

