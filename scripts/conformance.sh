@@ -4,6 +4,7 @@
 # serving tests/conformance/workload.yaml, for both protocol revisions. Failures we
 # expect are listed, each with its reason, in tests/conformance/expected-<rev>.yaml;
 # the suite exits non-zero on any other failure, and on a listed one that now passes.
+# tests/conformance/README.md has the last result and why the unscored failures fail.
 # Needs the host and guests built (scripts/setup.sh). Results: target/conformance/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
