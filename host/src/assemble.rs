@@ -35,10 +35,19 @@ pub(crate) struct Compiled {
 }
 
 /// Compiles every member (in parallel) and checks its kind. Errors name the member.
-async fn compile(engine: &Arc<HostEngine>, manifest: &Manifest) -> Result<Vec<Compiled>, StartError> {
+/// `sources` gives the cached file of each OCI reference (`crate::oci`).
+async fn compile(
+    engine: &Arc<HostEngine>,
+    manifest: &Manifest,
+    sources: &crate::oci::Sources,
+) -> Result<Vec<Compiled>, StartError> {
     let mut jobs = Vec::new();
     for (role, entry) in manifest.members() {
-        let (engine, entry, path) = (engine.clone(), entry.clone(), manifest.resolve(&entry.component));
+        let path = match sources.path(&entry.component) {
+            Some(cached) => cached.to_path_buf(),
+            None => manifest.resolve(&entry.component),
+        };
+        let (engine, entry) = (engine.clone(), entry.clone());
         jobs.push(tokio::task::spawn_blocking(move || {
             let component = engine.load_component(&path).map_err(|e| format!("{role} `{}`: {e:#}", entry.name))?;
             let info = ComponentInfo::of(&engine.engine, &component);
@@ -94,6 +103,8 @@ pub(crate) struct ServiceParts {
 
 /// Everything [`crate::Workload`] holds.
 pub(crate) struct Assembled {
+    /// The workload's ephemeral volumes, removed when this is dropped.
+    pub scratch: Scratch,
     pub services: Vec<ServiceParts>,
     /// Reactive pools by member index (`None` for services).
     pub pools: Arc<PoolTable>,
@@ -101,14 +112,17 @@ pub(crate) struct Assembled {
     pub wiring: Arc<Wiring>,
 }
 
-/// Everything from a validated manifest to a ready workload: compile, plan, assemble.
-/// Returns the plan too (who serves which import; each member's export table).
+/// Everything from a validated manifest to a ready workload: pull OCI references
+/// (`crate::oci`), compile, plan, assemble. Returns the plan too (who serves which
+/// import; each member's export table).
 pub(crate) async fn build(
     engine: &Arc<HostEngine>,
     manifest: &Manifest,
     grace: Duration,
 ) -> Result<(Plan, Assembled), StartError> {
-    let members = compile(engine, manifest).await?;
+    let sources = crate::oci::resolve(manifest).await.map_err(|problems| StartError::Pull { problems })?;
+    let mut members = compile(engine, manifest, &sources).await?;
+    handler_defaults(manifest, &mut members);
     let plan = plan(engine, &members)?;
     let assembled = assemble(engine, manifest, members, &plan, grace).await?;
     Ok((plan, assembled))
@@ -122,6 +136,7 @@ async fn assemble(
     plan: &Plan,
     grace: Duration,
 ) -> Result<Assembled, StartError> {
+    let scratch = Scratch::create(manifest)?;
     // Service handles first: linkers of any member may forward to them.
     let mut handles = Vec::new();
     let mut receivers = Vec::new();
@@ -175,12 +190,13 @@ async fn assemble(
             member: m.entry.name.clone(),
             message,
         })?;
+        let net = net.with_name_lookups(m.entry.ip_name_lookups());
         let mut env = GuestEnv::new(&m.entry.name, m.entry.env_pairs(), m.entry.config_pairs(), net);
         env.process_stdio = m.entry.stdio == Stdio::Process;
         env.wiring = wiring.clone();
         env.mounts = m
             .entry
-            .mounts(manifest)
+            .mounts(manifest, &scratch.dirs)
             .into_iter()
             .map(|(host, guest, read_only)| Mount { host, guest, read_only })
             .collect();
@@ -216,12 +232,77 @@ async fn assemble(
                 pool_list.push(None);
             }
             Role::Component => {
-                pool_list.push(Some(Arc::new(ReactivePool::new(guest, m.entry.timeout(), m.info))));
+                pool_list.push(Some(Arc::new(ReactivePool::new(guest, m.entry.timeout(), m.info, m.entry.warm()))));
             }
         }
     }
     let _ = pools.set(pool_list);
-    Ok(Assembled { services, pools, wiring })
+    Ok(Assembled { scratch, services, pools, wiring })
+}
+
+/// The folders of a workload's `ephemeral: {}` volumes: made when it starts (under
+/// the system's temp folder, private to this user), removed with their contents when
+/// the workload is dropped.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    /// Volume name, folder.
+    pub dirs: Vec<(String, std::path::PathBuf)>,
+}
+
+impl Scratch {
+    fn create(manifest: &Manifest) -> Result<Scratch, StartError> {
+        let mut scratch = Scratch::default();
+        for v in manifest.spec.volumes.iter().filter(|v| v.host_path.is_none()) {
+            let dir = std::env::temp_dir().join(format!(
+                "outrigger-{}-{}-{:016x}",
+                manifest.name(),
+                v.name,
+                rand::random::<u64>()
+            ));
+            let mut builder = std::fs::DirBuilder::new();
+            #[cfg(unix)]
+            std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+            builder.create(&dir).map_err(|e| StartError::Load {
+                problems: vec![format!(
+                    "cannot make a folder for the ephemeral volume `{}` ({}): {e}\nfix: check that the temp folder is writable (TMPDIR)",
+                    v.name,
+                    dir.display()
+                )],
+            })?;
+            scratch.dirs.push((v.name.clone(), dir));
+        }
+        Ok(scratch)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        for (name, dir) in &self.dirs {
+            if let Err(e) = std::fs::remove_dir_all(dir) {
+                tracing::warn!(volume = %name, dir = %dir.display(), "cannot remove the ephemeral volume's folder: {e}");
+            }
+        }
+    }
+}
+
+/// Messaging settings written on the workload's host interface (wasmCloud's way)
+/// go to every handler component that sets no `subscriptions` of its own.
+fn handler_defaults(manifest: &Manifest, members: &mut [Compiled]) {
+    use crate::engine::messaging::{INCOMING_HANDLER, WASMCLOUD_HANDLER};
+    let defaults = crate::manifest::provided::handler_defaults(&manifest.spec.host_interfaces);
+    if defaults.is_empty() {
+        return;
+    }
+    for m in members.iter_mut() {
+        let handler = m.info.exports.iter().any(|e| {
+            names_compatible(&e.name, INCOMING_HANDLER) || names_compatible(&e.name, WASMCLOUD_HANDLER)
+        });
+        if handler && !m.entry.config.contains_key("subscriptions") {
+            for (k, v) in &defaults {
+                m.entry.config.entry(k.clone()).or_insert_with(|| crate::manifest::Text(v.clone()));
+            }
+        }
+    }
 }
 
 /// Handler components' subscription settings (see `engine/messaging/subscriptions.rs`)

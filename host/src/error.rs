@@ -21,6 +21,9 @@ pub enum StartError {
     /// Component files that cannot be read or compiled, or that sit in the wrong list.
     #[error("{}", numbered("cannot load this workload's components", problems))]
     Load { problems: Vec<String> },
+    /// OCI references that could not be pulled (or found in the cache).
+    #[error("{}", numbered("cannot pull this workload's components", problems))]
+    Pull { problems: Vec<String> },
     /// Imports no member (and not the host) can serve, or that do not fit.
     #[error(transparent)]
     Plan(#[from] PlanError),

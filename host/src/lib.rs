@@ -20,6 +20,7 @@ mod error;
 mod link;
 pub mod manifest;
 mod names;
+pub mod oci;
 mod plan;
 pub(crate) mod run;
 mod workload;
@@ -32,7 +33,7 @@ pub use link::to_service::ServiceHandle;
 pub use manifest::{Manifest, ManifestError, Role};
 pub use plan::info::ComponentInfo;
 pub use plan::{Plan, PlanError};
-pub use run::status::{ComponentStatus, ServiceState, ServiceStatus, WorkloadStatus};
+pub use run::status::{ComponentStatus, PoolStatus, ServiceState, ServiceStatus, WorkloadStatus};
 pub use wasmtime::component::Val;
 pub use workload::{FuncRef, HostOptions, WaitError, Workload};
 

@@ -78,6 +78,8 @@ pub struct Workload {
     grace: Duration,
     /// When the workload started (the start of its cumulative metrics).
     started: Datetime,
+    /// Its ephemeral volumes' folders, removed when the workload is dropped.
+    _scratch: assemble::Scratch,
 }
 
 /// A reactive component's exported function, resolved once for repeated calls.
@@ -98,7 +100,7 @@ impl Workload {
     /// starts one supervisor per service.
     pub async fn start(manifest: &Manifest, options: HostOptions) -> Result<Workload, StartError> {
         let engine = engine(&options)?;
-        let (plan, Assembled { services, pools, wiring }) =
+        let (plan, Assembled { scratch, services, pools, wiring }) =
             assemble::build(&engine, manifest, options.stop_grace).await?;
         let names = manifest.members().map(|(_, e)| e.name.clone());
         let exports = names.zip(plan.exports).collect();
@@ -150,6 +152,7 @@ impl Workload {
             wiring,
             grace,
             started,
+            _scratch: scratch,
         })
     }
 
@@ -190,7 +193,8 @@ impl Workload {
         Ok(FuncRef { pool, func })
     }
 
-    /// Calls a reactive component's export in a fresh instance.
+    /// Calls a reactive component's export (in a fresh instance, or a warm one when
+    /// it has `poolSize`).
     pub async fn invoke(&self, component: &str, function: &str, params: &[Val]) -> Result<Vec<Val>, CallError> {
         let f = self.func(component, function)?;
         f.call(params).await
@@ -242,6 +246,7 @@ fn status_of(name: &str, services: &[ServiceEntry], pools: &PoolTable, wiring: &
                     name: p.name.clone(),
                     invocations: p.invocations.load(Ordering::Relaxed),
                     failures: p.failures.load(Ordering::Relaxed),
+                    pool: p.warm.as_ref().map(|w| w.status()),
                 })
                 .collect()
         })
@@ -343,7 +348,7 @@ impl Drop for Workload {
 }
 
 impl FuncRef {
-    /// Calls the function in a fresh instance. Host-owned data resources (see
+    /// Calls the function (in a fresh or a warm instance). Host-owned data resources (see
     /// [`crate::engine::data`]) are passed and returned as their plain values.
     pub async fn call(&self, params: &[Val]) -> Result<Vec<Val>, CallError> {
         let expected = self.func.ty.params().len();

@@ -21,8 +21,8 @@ use bindings::outrigger::notes::types as notes;
 
 /// The host's data behind a `note` handle.
 pub struct Note {
-    text: String,
-    tags: Vec<String>,
+    pub text: String,
+    pub tags: Vec<String>,
 }
 
 impl DataResource for Note {
@@ -85,7 +85,7 @@ fn notes_family() -> HostInterfaces {
     .with_data(DataKind::of::<Note>("outrigger:notes/types@0.1.0", "note"))
 }
 
-fn notes_options() -> HostOptions {
+pub(crate) fn notes_options() -> HostOptions {
     HostOptions { catalogue: Arc::new(Catalogue::builtin().with(notes_family())), ..options() }
 }
 

@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A local HTTP/1.1 server answering every request with `hello <path>`; returns its
 /// port and a receiver of the request lines it saw.
-async fn http_server() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+pub(crate) async fn http_server() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();

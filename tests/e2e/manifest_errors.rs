@@ -48,10 +48,13 @@ fn missing_component_file_says_where_it_looked() {
 }
 
 #[test]
-fn oci_references_are_refused_for_now() {
+fn oci_references_are_checked_for_shape() {
+    // A well-formed reference is pulled when the workload starts (tests/e2e/oci/).
+    let ok = "metadata: { name: t }\nspec:\n  components:\n    - name: a\n      component: ghcr.io/acme/thing:1.0\n";
+    assert_eq!(manifest_problems(ok), Vec::<String>::new());
     one_problem(
-        "metadata: { name: t }\nspec:\n  components:\n    - name: a\n      component: ghcr.io/acme/thing:1.0\n",
-        &["OCI reference", "download or build"],
+        "metadata: { name: t }\nspec:\n  components:\n    - name: a\n      component: ghcr.io/acme/thing@sha256:12\n",
+        &["spec.components[0].component", "not a valid OCI reference", "registry/repository:tag"],
     );
 }
 

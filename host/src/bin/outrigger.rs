@@ -4,7 +4,7 @@ use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 use outrigger::cli::call_expr::CallExpr;
 use outrigger::cli::status_file;
-use outrigger::manifest::Stdio;
+use outrigger::manifest::{Format, Stdio};
 use outrigger::{ComponentInfo, EngineOptions, HostEngine, HostOptions, Manifest, Workload};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -85,7 +85,22 @@ enum Command {
     /// Check a workload manifest: fields, files, components and every link. Runs nothing.
     Validate { workload: PathBuf },
     /// Show a component's imports and exports, and whether it is a service.
-    Inspect { component: PathBuf },
+    Inspect {
+        /// A .wasm file, or an OCI reference (pulled into the cache if it is not there).
+        component: PathBuf,
+    },
+    /// Publish a component to an OCI registry (the Wasm artifact layout wasmCloud and
+    /// wkg use) and print its digest.
+    ///
+    /// Credentials come from the docker config file ($DOCKER_CONFIG/config.json or
+    /// ~/.docker/config.json); localhost and 127.0.0.1 registries are spoken to over
+    /// plain HTTP. Example: outrigger push target/wasm/upper.wasm localhost:5000/outrigger/upper:1
+    Push {
+        /// The component (.wasm).
+        component: PathBuf,
+        /// Where to publish it: registry/repository:tag.
+        reference: String,
+    },
     /// Show the services and components of a running workload.
     Status {
         /// The workload manifest, the workload's name, or a status file.
@@ -173,8 +188,18 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
             let manifest = Manifest::load(&workload)?;
             let plan = Workload::check(&manifest, opts).await?;
             let links: usize = plan.imports.iter().map(Vec::len).sum();
+            let mut notes = String::new();
+            if let Format::WasmCloud(kind) = manifest.format {
+                notes.push_str(&format!("; read as a wasmCloud {kind}"));
+            }
+            if !manifest.warnings.is_empty() {
+                notes.push_str(&format!("; {} warning(s) above", manifest.warnings.len()));
+            }
+            for p in &manifest.provided {
+                notes.push_str(&format!("; service `{}` added for {} ({})", p.service, p.interface, p.at));
+            }
             println!(
-                "{}: valid ({} service(s), {} component(s), {links} link(s) between them)",
+                "{}: valid ({} service(s), {} component(s), {links} link(s) between them{notes})",
                 workload.display(),
                 manifest.spec.services.len(),
                 manifest.spec.components.len()
@@ -183,8 +208,29 @@ async fn dispatch(cli: Cli) -> Result<ExitCode> {
         }
         Command::Inspect { component } => {
             let engine = HostEngine::new(opts.engine, opts.catalogue)?;
-            let c = engine.load_component(&component)?;
+            let text = component.to_string_lossy();
+            let file = if outrigger::oci::is_oci_source(Path::new("."), &text) {
+                let (policy, settings) =
+                    (outrigger::oci::PullPolicy::IfNotPresent, outrigger::oci::Settings::from_env());
+                outrigger::oci::pull_one(&text, policy, &settings).await.map_err(anyhow::Error::msg)?
+            } else {
+                component.clone()
+            };
+            let c = engine.load_component(&file)?;
             print!("{}: {}", component.display(), ComponentInfo::of(&engine.engine, &c).describe(&engine.catalogue));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Push { component, reference } => {
+            let settings = outrigger::oci::Settings::from_env();
+            let pushed = outrigger::oci::push(&component, &reference, &settings).await.map_err(anyhow::Error::msg)?;
+            let repo = reference.rsplit_once(':').filter(|(_, tag)| !tag.contains('/')).map_or(&*reference, |(r, _)| r);
+            eprintln!(
+                "pushed {} ({}) to {reference}; pin it as {repo}@{}",
+                component.display(),
+                bytesize::ByteSize::b(pushed.size as u64),
+                pushed.digest
+            );
+            println!("{}", pushed.digest);
             Ok(ExitCode::SUCCESS)
         }
         Command::Status { workload } => status(&workload),

@@ -41,7 +41,8 @@ impl WasiHttpHooks for HttpPolicy {
             let host = uri.host().unwrap_or_default().to_string();
             let https = uri.scheme() == Some(&http::uri::Scheme::HTTPS);
             let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
-            if !net.allows_authority(&host, port).await {
+            let scheme = uri.scheme_str().unwrap_or("http").to_string();
+            if !net.allows_authority(&scheme, &host, port).await {
                 tracing::warn!(
                     guest = %guest, %host, port,
                     "outgoing HTTP denied: {host}:{port} is not in this member's allowedHosts (add \"{host}:{port}\" to allow it)"

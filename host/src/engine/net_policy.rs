@@ -2,8 +2,11 @@
 //!
 //! A component may only use sockets towards addresses its manifest entry lists.
 //! Entries: `host:port`, `host` (any port), `host:*`, `10.0.0.0/8:443`, `[::1]:4222`,
-//! `*:4222` (any address, that port) and `*` (anything). Host names are resolved once,
-//! when the workload starts; WASI hands the host resolved addresses, not names.
+//! `*:4222` (any address, that port), `*` (anything), `scheme://host[:port]` and
+//! `*.suffix[:port]` (see `manifest/hosts.rs`). Host names are resolved once, when
+//! the workload starts; WASI hands the host resolved addresses, not names, so a
+//! `*.suffix` entry only ever allows HTTP requests (matched by name) and a scheme
+//! only narrows HTTP requests.
 //! Implicit binds that the OS does for an outgoing connection (wildcard address,
 //! port 0) are allowed whenever the component may connect anywhere at all; explicit
 //! binds and listening need a matching entry.
@@ -15,6 +18,9 @@ use wasmtime_wasi::sockets::SocketAddrUse;
 #[derive(Debug, Clone, Default)]
 pub struct NetPolicy {
     rules: Vec<(Rule, Vec<IpAddr>)>,
+    /// `allowedIpNameLookups`: `Some(false)` denies `wasi:sockets/ip-name-lookup`,
+    /// `Some(true)` allows it; `None` allows it when any socket use is allowed.
+    name_lookups: Option<bool>,
 }
 
 impl NetPolicy {
@@ -34,12 +40,23 @@ impl NetPolicy {
             };
             rules.push((rule, addrs));
         }
-        Ok(NetPolicy { rules })
+        Ok(NetPolicy { rules, name_lookups: None })
+    }
+
+    /// Sets whether the guest may resolve names (see [`NetPolicy::name_lookups`]).
+    pub fn with_name_lookups(mut self, allowed: Option<bool>) -> NetPolicy {
+        self.name_lookups = allowed;
+        self
     }
 
     /// True when the component may use sockets at all.
     pub fn any(&self) -> bool {
         !self.rules.is_empty()
+    }
+
+    /// Whether `wasi:sockets/ip-name-lookup` answers this guest.
+    pub fn name_lookups(&self) -> bool {
+        self.name_lookups.unwrap_or_else(|| self.any())
     }
 
     /// The check wasmtime-wasi calls for every socket address a guest uses.
@@ -55,32 +72,29 @@ impl NetPolicy {
 }
 
 impl NetPolicy {
-    /// Whether outgoing HTTP to `host:port` (a request's authority) is allowed. A
-    /// rule naming the host matches it by name; otherwise an IP literal, or every
-    /// address the name resolves to, must be allowed for a TCP connect.
-    pub async fn allows_authority(&self, host: &str, port: u16) -> bool {
+    /// Whether outgoing HTTP to `scheme://host:port` (a request's authority) is
+    /// allowed. Only rules without a scheme or with this scheme count. A rule naming
+    /// the host (or a `*.suffix` above it) matches it by name; otherwise an IP
+    /// literal, or every address the name resolves to, must be allowed for a TCP
+    /// connect.
+    pub async fn allows_authority(&self, scheme: &str, host: &str, port: u16) -> bool {
         if !self.any() || host.is_empty() {
             return false;
         }
         let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+        let rules =
+            || self.rules.iter().filter(|(r, _)| r.scheme.as_deref().is_none_or(|s| s.eq_ignore_ascii_case(scheme)));
+        let by_address = |a: SocketAddr| rules().any(|(r, resolved)| r.matches(a.ip(), a.port(), resolved));
         if let Ok(ip) = host.parse::<IpAddr>() {
-            return self.allows(SocketAddr::new(ip, port), SocketAddrUse::TcpConnect);
+            return by_address(SocketAddr::new(ip, port));
         }
-        let by_name = self.rules.iter().any(|(r, _)| {
-            r.port.is_none_or(|p| p == port)
-                && match &r.host {
-                    HostPattern::Name(n) => *n == host,
-                    HostPattern::Any => true,
-                    HostPattern::Net(_) => false,
-                }
-        });
-        if by_name {
+        if rules().any(|(r, _)| r.port.is_none_or(|p| p == port) && r.host.matches_name(&host)) {
             return true;
         }
         match tokio::net::lookup_host((host.as_str(), port)).await {
             Ok(addrs) => {
                 let addrs: Vec<SocketAddr> = addrs.collect();
-                !addrs.is_empty() && addrs.iter().all(|a| self.allows(*a, SocketAddrUse::TcpConnect))
+                !addrs.is_empty() && addrs.iter().all(|a| by_address(*a))
             }
             Err(_) => false,
         }
@@ -114,12 +128,37 @@ mod tests {
     fn http_authorities() {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let p = policy(&["localhost:8080", "10.0.0.0/8:443"]);
-        assert!(rt.block_on(p.allows_authority("localhost", 8080)));
-        assert!(rt.block_on(p.allows_authority("LOCALHOST", 8080)));
-        assert!(!rt.block_on(p.allows_authority("localhost", 8081)));
-        assert!(rt.block_on(p.allows_authority("10.9.9.9", 443)));
-        assert!(!rt.block_on(p.allows_authority("example.invalid", 443)));
-        assert!(rt.block_on(p.allows_authority("127.0.0.1", 8080)), "resolved addresses of a named rule count");
-        assert!(!rt.block_on(NetPolicy::default().allows_authority("localhost", 8080)));
+        assert!(rt.block_on(p.allows_authority("http", "localhost", 8080)));
+        assert!(rt.block_on(p.allows_authority("http", "LOCALHOST", 8080)));
+        assert!(!rt.block_on(p.allows_authority("http", "localhost", 8081)));
+        assert!(rt.block_on(p.allows_authority("https", "10.9.9.9", 443)));
+        assert!(!rt.block_on(p.allows_authority("https", "example.invalid", 443)));
+        assert!(rt.block_on(p.allows_authority("http", "127.0.0.1", 8080)), "resolved addresses of a named rule count");
+        assert!(!rt.block_on(NetPolicy::default().allows_authority("http", "localhost", 8080)));
+    }
+
+    #[test]
+    fn http_schemes_and_suffixes() {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let p = policy(&["https://localhost", "*.example.invalid:8443", "http://*.internal.invalid"]);
+        assert!(rt.block_on(p.allows_authority("https", "localhost", 9999)), "no port: any port");
+        assert!(!rt.block_on(p.allows_authority("http", "localhost", 9999)), "the scheme is pinned");
+        assert!(!rt.block_on(p.allows_authority("http", "127.0.0.1", 9999)), "also through its addresses");
+        assert!(rt.block_on(p.allows_authority("https", "api.example.invalid", 8443)));
+        assert!(rt.block_on(p.allows_authority("http", "a.b.example.invalid", 8443)));
+        assert!(!rt.block_on(p.allows_authority("https", "api.example.invalid", 443)));
+        assert!(!rt.block_on(p.allows_authority("https", "example.invalid", 8443)), "not the suffix itself");
+        assert!(rt.block_on(p.allows_authority("http", "db.internal.invalid", 80)));
+        assert!(!rt.block_on(p.allows_authority("https", "db.internal.invalid", 443)));
+        // Sockets ignore schemes; suffixes never match an address.
+        assert!(p.allows("127.0.0.1:5".parse().unwrap(), SocketAddrUse::TcpConnect));
+    }
+
+    #[test]
+    fn name_lookups_follow_the_setting() {
+        assert!(!NetPolicy::default().name_lookups());
+        assert!(policy(&["*"]).name_lookups());
+        assert!(!policy(&["*"]).with_name_lookups(Some(false)).name_lookups());
+        assert!(NetPolicy::default().with_name_lookups(Some(true)).name_lookups());
     }
 }

@@ -92,7 +92,7 @@ impl GuestEnv {
         if self.net.any() {
             let net = self.net.clone();
             let name = self.name.clone();
-            b.allow_tcp(true).allow_udp(true).allow_ip_name_lookup(true);
+            b.allow_tcp(true).allow_udp(true);
             b.socket_addr_check(move |addr, usage| {
                 let ok = net.allows(addr, usage);
                 if !ok {
@@ -101,6 +101,7 @@ impl GuestEnv {
                 Box::pin(async move { ok })
             });
         }
+        b.allow_ip_name_lookup(self.net.name_lookups());
         b.build()
     }
 }

@@ -5,13 +5,23 @@
 //!
 //! This module knows YAML and files, nothing about wasmtime. [`Manifest::load`] parses
 //! and validates; every problem is reported as one [`Problem`] naming the file, the
-//! field and the fix.
+//! field and the fix. A wasmCloud `Workload` / `WorkloadDeployment` document
+//! (`runtime.wasmcloud.dev/v1alpha1`) is read by `wasmcloud/` and lowered to the
+//! same [`Manifest`] (docs/wasmcloud-workload.md).
+pub mod host_interfaces;
+pub mod provided;
 pub(crate) mod hosts;
 mod units;
 mod validate;
+mod warm;
+mod wasmcloud;
 
+pub use host_interfaces::HostInterface;
+pub use provided::Provided;
 pub use units::{Dur, Size, Text, parse_duration, parse_size};
 pub use validate::{ManifestError, Problem};
+pub use warm::WarmPolicy;
+pub use wasmcloud::API_VERSION as WASMCLOUD_API_VERSION;
 
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -58,6 +68,27 @@ pub struct Manifest {
     /// The file this manifest came from; component paths are relative to its folder.
     #[serde(skip)]
     pub source: PathBuf,
+    /// The format the file was written in.
+    #[serde(skip)]
+    pub format: Format,
+    /// What was accepted but is ignored or not honoured yet (each also logged as a
+    /// warning when the manifest is loaded).
+    #[serde(skip)]
+    pub warnings: Vec<Problem>,
+    /// Services outrigger added for the workload's host interfaces ([`provided`]).
+    #[serde(skip)]
+    pub provided: Vec<Provided>,
+}
+
+/// The format a manifest file was written in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Format {
+    /// `outrigger.dev/v1alpha1` (or no apiVersion).
+    #[default]
+    Outrigger,
+    /// A wasmCloud `runtime.wasmcloud.dev/v1alpha1` document, of this kind
+    /// (`Workload`, `WorkloadDeployment` or `WorkloadReplicaSet`).
+    WasmCloud(&'static str),
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -75,21 +106,35 @@ pub struct Spec {
     /// Long-running service components, each supervised on its own.
     #[serde(default)]
     pub services: Vec<Entry>,
-    /// Reactive components: a fresh instance per invocation.
+    /// Reactive components: a fresh instance per invocation (or warm ones: `poolSize`).
     #[serde(default)]
     pub components: Vec<Entry>,
     /// Host folders members may mount (`volumeMounts`), shaped like wasmCloud's.
     #[serde(default)]
     pub volumes: Vec<Volume>,
+    /// Host interfaces the workload asks for, shaped like wasmCloud's (see
+    /// [`host_interfaces`]): `wasi:config`'s `config` is given to every member.
+    #[serde(default)]
+    pub host_interfaces: Vec<HostInterface>,
 }
 
-/// A named host folder (`hostPath.path`, relative to the manifest's folder).
+/// A named folder members may mount: a host folder (`hostPath.path`, relative to
+/// the manifest's folder) or `ephemeral: {}`, a temporary folder made when the
+/// workload starts and removed when it stops. Exactly one of the two.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Volume {
     pub name: String,
-    pub host_path: HostPath,
+    #[serde(default)]
+    pub host_path: Option<HostPath>,
+    #[serde(default)]
+    pub ephemeral: Option<Ephemeral>,
 }
+
+/// `ephemeral: {}`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ephemeral {}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -115,8 +160,12 @@ pub struct VolumeMount {
 pub struct Entry {
     /// Unique name within the workload.
     pub name: String,
-    /// Path to the `.wasm` component, relative to the manifest's folder.
+    /// Path to the `.wasm` component, relative to the manifest's folder, or an OCI
+    /// reference (`registry/repo:tag`, `registry/repo@sha256:…`; see `crate::oci`).
     pub component: String,
+    /// When an OCI `component` is pulled: `IfNotPresent` (default), `Always`, `Never`.
+    #[serde(default)]
+    pub pull_policy: Option<crate::oci::PullPolicy>,
     /// Environment variables (WASI `environment`).
     #[serde(default)]
     pub env: BTreeMap<String, Text>,
@@ -128,9 +177,16 @@ pub struct Entry {
     #[serde(default)]
     pub config: BTreeMap<String, Text>,
     /// Where the component may open sockets: `host:port`, `host` (any port),
-    /// `10.0.0.0/8:443`, `*:4222`, `*`. Empty (the default) denies all sockets.
+    /// `10.0.0.0/8:443`, `*:4222`, `*`, `https://api.example.com`, `*.example.com`.
+    /// Empty (the default) denies all sockets and outgoing HTTP.
     #[serde(default)]
     pub allowed_hosts: Vec<String>,
+    /// Names the component may resolve (`wasi:sockets/ip-name-lookup`): `*`,
+    /// `*.suffix`, `host`, an IP. Absent: lookups are allowed when `allowedHosts`
+    /// is not empty. Empty: none. Named entries allow every lookup for now (the
+    /// host cannot filter lookups by name yet).
+    #[serde(default)]
+    pub allowed_ip_name_lookups: Option<Vec<String>>,
     /// Host folders (from `spec.volumes`) this member sees. None by default.
     #[serde(default)]
     pub volume_mounts: Vec<VolumeMount>,
@@ -154,6 +210,18 @@ pub struct Entry {
     pub stdio: Stdio,
     #[serde(default)]
     pub limits: Limits,
+    /// Components only: instances kept warm between calls (0, the default: a fresh
+    /// instance per call). A warm instance keeps its memory from call to call, for
+    /// every caller. See `warm.rs`.
+    #[serde(default)]
+    pub pool_size: Option<u32>,
+    /// Components only, with `poolSize`: calls a warm instance serves before it is
+    /// replaced (0: no limit).
+    #[serde(default)]
+    pub max_invocations: Option<u32>,
+    /// Components only, with `poolSize`: calls a warm instance serves at once (default 1).
+    #[serde(default)]
+    pub max_concurrency: Option<u32>,
 }
 
 /// Resource limits. `memory` applies to both kinds; `timeout` (per invocation) to
@@ -292,11 +360,46 @@ impl Manifest {
     }
 
     /// Parses and validates manifest text; `path` is used for messages and to resolve
-    /// component paths.
+    /// component paths. Warnings (see [`Manifest::warnings`]) are logged.
     pub fn parse(text: &str, path: &Path) -> Result<Manifest, ManifestError> {
-        let mut manifest: Manifest = serde_norway::from_str(text).map_err(|e| validate::from_yaml_error(path, &e))?;
-        manifest.source = path.to_path_buf();
-        validate::validate(&manifest)?;
+        let (mut manifest, mut problems) = match wasmcloud::read(text, path)? {
+            Some(lowered) => lowered,
+            None => {
+                let mut m: Manifest = serde_norway::from_str(text).map_err(|e| validate::from_yaml_error(path, &e))?;
+                m.source = path.to_path_buf();
+                (m, Vec::new())
+            }
+        };
+        let interfaces = host_interfaces::check(&manifest.spec.host_interfaces, &wasmcloud::spec_path(&manifest));
+        let mut found = interfaces.problems;
+        if let Err(e) = validate::validate(&manifest) {
+            found.extend(e.problems);
+        }
+        // A field the lowering already refused is not reported twice.
+        for p in wasmcloud::source_paths(&manifest, found) {
+            if !problems.iter().any(|q| q.at == p.at) {
+                problems.push(p);
+            }
+        }
+        manifest.warnings.extend(interfaces.warnings);
+        let later = wasmcloud::source_paths(&manifest, validate::warnings(&manifest));
+        manifest.warnings.extend(later);
+        for w in &manifest.warnings {
+            tracing::warn!("{}: {}: {} ({})", manifest.source.display(), w.at, w.what, w.fix);
+        }
+        if problems.is_empty() {
+            let spec = wasmcloud::spec_path(&manifest);
+            problems.extend(provided::add_services(&mut manifest, &spec));
+        }
+        if !problems.is_empty() {
+            return Err(ManifestError { file: manifest.source.clone(), problems });
+        }
+        let shared = host_interfaces::shared_config(&manifest.spec.host_interfaces);
+        for entry in manifest.members_mut() {
+            for (k, v) in &shared {
+                entry.config.entry(k.clone()).or_insert_with(|| Text(v.clone()));
+            }
+        }
         Ok(manifest)
     }
 
@@ -330,6 +433,11 @@ impl Manifest {
         let components = self.spec.components.iter().enumerate().map(|(i, e)| (format!("spec.components[{i}]"), e));
         let services = services.map(|(at, e)| (at, Role::Service, e));
         services.chain(components.map(|(at, e)| (at, Role::Component, e)))
+    }
+
+    /// Every member, mutably (services first).
+    fn members_mut(&mut self) -> impl Iterator<Item = &mut Entry> {
+        self.spec.services.iter_mut().chain(self.spec.components.iter_mut())
     }
 }
 
@@ -376,14 +484,25 @@ impl Entry {
     }
 
     /// The host folders this member mounts: `(host path, guest path, read-only)`.
-    pub fn mounts(&self, manifest: &Manifest) -> Vec<(PathBuf, String, bool)> {
+    /// `ephemeral` gives the folder made for each ephemeral volume, by name.
+    pub fn mounts(&self, manifest: &Manifest, ephemeral: &[(String, PathBuf)]) -> Vec<(PathBuf, String, bool)> {
         self.volume_mounts
             .iter()
             .filter_map(|m| {
                 let v = manifest.spec.volumes.iter().find(|v| v.name == m.name)?;
-                Some((manifest.resolve(&v.host_path.path), m.mount_path.clone(), m.read_only.unwrap_or(true)))
+                let host = match &v.host_path {
+                    Some(h) => manifest.resolve(&h.path),
+                    None => ephemeral.iter().find(|(name, _)| *name == v.name)?.1.clone(),
+                };
+                Some((host, m.mount_path.clone(), m.read_only.unwrap_or(true)))
             })
             .collect()
+    }
+
+    /// Whether the guest may resolve names: `None` = the default (see
+    /// [`Entry::allowed_ip_name_lookups`]).
+    pub fn ip_name_lookups(&self) -> Option<bool> {
+        self.allowed_ip_name_lookups.as_ref().map(|names| !names.is_empty())
     }
 
     /// `config:` as plain string pairs.

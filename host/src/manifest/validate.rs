@@ -180,11 +180,25 @@ fn check_volumes(c: &mut Checker<'_>, m: &Manifest) {
         if m.spec.volumes[..i].iter().any(|w| w.name == v.name) {
             c.problem(format!("{at}.name"), format!("the volume name `{}` is used twice", v.name), "rename one");
         }
-        let path = m.resolve(&v.host_path.path);
+        let Some(host_path) = &v.host_path else {
+            if v.ephemeral.is_none() {
+                c.problem(
+                    at,
+                    format!("the volume `{}` says neither where it is nor that it is ephemeral", v.name),
+                    "add hostPath: { path: some/folder } or ephemeral: {}",
+                );
+            }
+            continue;
+        };
+        if v.ephemeral.is_some() {
+            c.problem(at, format!("the volume `{}` has both hostPath and ephemeral", v.name), "keep one of them");
+            continue;
+        }
+        let path = m.resolve(&host_path.path);
         if !path.is_dir() {
             c.problem(
                 format!("{at}.hostPath.path"),
-                format!("`{}` is not a folder (looked for {})", v.host_path.path, path.display()),
+                format!("`{}` is not a folder (looked for {})", host_path.path, path.display()),
                 "create it, or correct the path (relative to the manifest's folder)",
             );
         }
@@ -223,13 +237,27 @@ fn valid_name(n: &str) -> bool {
 }
 
 fn check_entry(c: &mut Checker<'_>, e: &Entry, service: bool, at: &str) {
+    c.problems.extend(super::warm::problems(e, service, at));
     if !valid_name(&e.name) {
         c.problem(format!("{at}.name"), format!("`{}` is not a valid name", e.name), NAME_RULE);
     }
     check_component_path(c, e, at);
     for (i, h) in e.allowed_hosts.iter().enumerate() {
         if let Err(err) = Rule::parse(h) {
-            c.problem(format!("{at}.allowedHosts[{i}]"), err, "write host:port, host, ip/prefix:port, *:port or *");
+            c.problem(
+                format!("{at}.allowedHosts[{i}]"),
+                err,
+                "write host:port, host, ip/prefix:port, *:port, *, scheme://host[:port] or *.suffix[:port]",
+            );
+        }
+    }
+    for (i, n) in e.allowed_ip_name_lookups.iter().flatten().enumerate() {
+        if let Err(err) = super::hosts::check_lookup_name(n) {
+            c.problem(
+                format!("{at}.allowedIpNameLookups[{i}]"),
+                err,
+                "write *, *.suffix, a host name or an IP address",
+            );
         }
     }
     for key in e.env.keys() {
@@ -312,16 +340,20 @@ fn check_component_path(c: &mut Checker<'_>, e: &Entry, at: &str) {
         c.problem(field, "no component given", "give the path of a .wasm file, relative to this manifest");
         return;
     }
-    if p.starts_with("oci://") || looks_like_oci(p) {
-        c.problem(
-            field,
-            format!("`{p}` looks like an OCI reference; they are not supported yet"),
-            "download or build the .wasm file and give its path",
-        );
+    let path = c.manifest.resolve(p);
+    let found = std::fs::metadata(&path);
+    if found.is_err() && looks_like_oci(p) {
+        // Pulled when the workload starts (crate::oci); only its shape is checked here.
+        if let Err(why) = crate::oci::OciRef::parse(p) {
+            c.problem(
+                field,
+                why,
+                "write registry/repository:tag or registry/repository@sha256:<64 hex digits>, or a .wasm path",
+            );
+        }
         return;
     }
-    let path = c.manifest.resolve(p);
-    match std::fs::metadata(&path) {
+    match found {
         Ok(md) if md.is_file() => {}
         Ok(_) => c.problem(field, format!("`{}` is not a file", path.display()), "give the path of a .wasm file"),
         Err(_) => {
@@ -335,8 +367,52 @@ fn check_component_path(c: &mut Checker<'_>, e: &Entry, at: &str) {
     }
 }
 
-/// `ghcr.io/org/thing:1.0` style references.
+/// `ghcr.io/org/thing:1.0`, `localhost:5000/thing:1`, `org/thing@sha256:...` style
+/// references (only asked about names that are not an existing file).
 fn looks_like_oci(p: &str) -> bool {
-    let first = p.split('/').next().unwrap_or("");
-    first.contains('.') && !first.starts_with('.') && p.contains(':') && !p.ends_with(".wasm")
+    crate::oci::looks_like_reference(p)
+}
+
+/// What is accepted but not honoured as written (logged when the manifest loads).
+pub(super) fn warnings(m: &Manifest) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for (at, role, e) in m.members_with_paths() {
+        out.extend(super::warm::warnings(e, role == Role::Service, &at));
+        if let Some(policy) = e.pull_policy
+            && !crate::oci::is_oci_source(&m.base_dir(), &e.component)
+        {
+            out.push(Problem {
+                at: format!("{at}.pullPolicy"),
+                what: format!("pullPolicy: {policy} has no effect: the component is a local file"),
+                fix: "remove it, or give an OCI reference (registry/repository:tag)".to_string(),
+            });
+        }
+        if e.allowed_ip_name_lookups.iter().flatten().any(|n| n.trim() != "*") {
+            out.push(Problem {
+                at: format!("{at}.allowedIpNameLookups"),
+                what: "the host cannot limit name lookups to the names listed yet: every name can be resolved"
+                    .to_string(),
+                fix: "connections are still limited by allowedHosts; use [\"*\"] to say so, or [] to deny lookups"
+                    .to_string(),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::looks_like_oci;
+
+    #[test]
+    fn oci_references_are_told_from_paths() {
+        for oci in
+            ["ghcr.io/org/thing:1.0", "localhost:5000/thing:1", "org/thing@sha256:abcd", "org/thing:1", "oci.io/x"]
+        {
+            assert!(looks_like_oci(oci), "{oci}");
+        }
+        for path in ["build/thing.wasm", "./org/thing:1", "/abs/thing", "thing", "target/wasm/upper"] {
+            assert!(!looks_like_oci(path), "{path}");
+        }
+    }
 }

@@ -1,5 +1,6 @@
 //! Observable state: each service's lifecycle state machine (STARTING, RUNNING,
-//! BACKOFF, COMPLETED, ERROR, STOPPING, STOPPED), counters for reactive components,
+//! BACKOFF, COMPLETED, ERROR, STOPPING, STOPPED), counters for reactive components
+//! (and their warm instances),
 //! and the workload status that `outrigger status` prints (also written to a JSON
 //! status file while `outrigger run` runs).
 use serde::{Deserialize, Serialize};
@@ -90,6 +91,31 @@ pub struct ComponentStatus {
     pub name: String,
     pub invocations: u64,
     pub failures: u64,
+    /// Its warm instances, when it keeps some (`poolSize`).
+    #[serde(default)]
+    pub pool: Option<PoolStatus>,
+}
+
+/// A reactive component's warm instances (counters since the workload started).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PoolStatus {
+    /// `poolSize`, `maxInvocations` (0: no limit), `maxConcurrency`.
+    pub size: u64,
+    pub max_invocations: u64,
+    pub max_concurrency: u64,
+    /// Warm instances alive now.
+    pub warm: u64,
+    /// Warm instances started.
+    pub started: u64,
+    /// Calls served by a warm instance that had served one before.
+    pub reused: u64,
+    /// Calls served by a fresh instance because every warm one was busy.
+    pub overflow: u64,
+    /// Warm instances dropped after `maxInvocations` calls.
+    pub retired: u64,
+    /// Warm instances dropped after a trap, a time or memory limit, or a caller
+    /// that stopped waiting.
+    pub discarded: u64,
 }
 
 /// A snapshot of the whole workload.
@@ -143,10 +169,17 @@ impl fmt::Display for WorkloadStatus {
             )?;
         }
         if !self.components.is_empty() {
-            writeln!(f, "  {:<20} {:>12} {:>9}", "COMPONENT", "INVOCATIONS", "FAILURES")?;
+            writeln!(f, "  {:<20} {:>12} {:>9}  WARM INSTANCES", "COMPONENT", "INVOCATIONS", "FAILURES")?;
         }
         for c in &self.components {
-            writeln!(f, "  {:<20} {:>12} {:>9}", c.name, c.invocations, c.failures)?;
+            let warm = match &c.pool {
+                None => "- (fresh instance per call)".to_string(),
+                Some(p) => format!(
+                    "{}/{} warm, {} reused, {} fresh (pool busy), {} started, {} retired, {} discarded",
+                    p.warm, p.size, p.reused, p.overflow, p.started, p.retired, p.discarded
+                ),
+            };
+            writeln!(f, "  {:<20} {:>12} {:>9}  {warm}", c.name, c.invocations, c.failures)?;
         }
         if self.telemetry_dropped > 0 {
             writeln!(f, "  telemetry: {} item(s) dropped (a queue was full)", self.telemetry_dropped)?;

@@ -125,7 +125,12 @@ fn bad_subject(s: &str) -> Option<&'static str> {
 /// The routes bridge `bridge` subscribes for: every handler component of the
 /// workload whose subscriptions name it (checked when the workload started).
 pub fn routes_for(wiring: &Wiring, bridge: &str) -> Vec<Route> {
-    let bridges: Vec<&str> = wiring.exporters(BRIDGE).map(|w| w.member.as_str()).collect();
+    let mut bridges: Vec<&str> = wiring.exporters(BRIDGE).map(|w| w.member.as_str()).collect();
+    // The bridge asking is one, even when no member reaches it through the host's
+    // wasi:messaging (a workload of wasmCloud components only, linked straight to it).
+    if !bridges.contains(&bridge) {
+        bridges.push(bridge);
+    }
     let handlers = wiring.exporters(super::INCOMING_HANDLER).chain(wiring.exporters(super::WASMCLOUD_HANDLER));
     let mut out: Vec<Route> = Vec::new();
     for w in handlers {
