@@ -157,15 +157,16 @@ async fn max_concurrency_caps_the_calls_inside_one_instance() {
     assert_eq!(holds(&w, 6, 300).await, [1, 1, 1, 1, 1, 2]);
     let p = pool(&w);
     assert_eq!((p.started, p.overflow, p.warm), (1, 4, 1), "{p:?}");
-    // The instance keeps its state, and a sync export is never entered twice at
-    // once: two naps both go to the warm instance and run one after the other.
+    // The instance keeps its state. A call of a sync export has it to itself
+    // (wasmtime would hold a second call until the first returns, and that wait
+    // would count against its time limit): a second nap at once gets a fresh one.
     assert_eq!(counts(&w, 2).await, [1, 2]);
     let nap = w.func("probe", "nap").unwrap();
     let t0 = Instant::now();
     let (a, b) = tokio::join!(nap.call(&[Val::U64(200)]), nap.call(&[Val::U64(200)]));
     assert_eq!((a.unwrap(), b.unwrap()), (vec![Val::U32(1)], vec![Val::U32(1)]));
-    assert!(t0.elapsed() >= Duration::from_millis(400), "queued, not overlapped: {:?}", t0.elapsed());
-    assert_eq!(pool(&w).overflow, 4, "both naps were served by the warm instance");
+    assert!(t0.elapsed() < Duration::from_millis(390), "side by side: {:?}", t0.elapsed());
+    assert_eq!(pool(&w).overflow, 5, "one nap on the warm instance, one on a fresh one");
     w.shutdown().await;
 }
 

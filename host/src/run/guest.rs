@@ -19,6 +19,9 @@ pub(crate) struct Export {
     pub name: Arc<str>,
     /// Data resources move through its parameters or results (see `engine/data.rs`).
     pub moves_data: bool,
+    /// Its WIT type is `async func`: a call may wait without holding the instance
+    /// (a warm instance can serve another call meanwhile, see `pool_shared.rs`).
+    pub is_async: bool,
 }
 
 /// A workload member ready to be instantiated, again and again.
@@ -51,7 +54,8 @@ impl Guest {
                 let index = export_index(component, Some(&r.interface), &r.function)
                     .ok_or_else(|| anyhow::anyhow!("`{name}` has no export {}#{}", r.interface, r.function))?;
                 let name = format!("{}#{}", crate::names::base_name(&r.interface), r.function).into();
-                Ok(Export { index, name, moves_data: r.moves_data })
+                let is_async = is_async(&engine.engine, component, Some(&r.interface), &r.function);
+                Ok(Export { index, name, moves_data: r.moves_data, is_async })
             })
             .collect::<anyhow::Result<_>>()?;
         let data = Arc::new(engine.catalogue.data().clone());
@@ -64,4 +68,23 @@ impl Guest {
         store.limiter(|c| &mut c.limiter);
         store
     }
+}
+
+/// Whether an exported function's WIT type is `async func`.
+pub(crate) fn is_async(
+    engine: &wasmtime::Engine,
+    component: &wasmtime::component::Component,
+    interface: Option<&str>,
+    function: &str,
+) -> bool {
+    use wasmtime::component::types::ComponentItem;
+    let ty = component.component_type();
+    let item = match interface {
+        None => ty.get_export(engine, function).map(|e| e.ty),
+        Some(i) => match ty.get_export(engine, i).map(|e| e.ty) {
+            Some(ComponentItem::ComponentInstance(inst)) => inst.get_export(engine, function).map(|e| e.ty),
+            _ => None,
+        },
+    };
+    matches!(item, Some(ComponentItem::ComponentFunc(f)) if f.async_())
 }

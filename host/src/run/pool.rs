@@ -161,7 +161,10 @@ impl WarmPool {
             return crate::run::pool_shared::invoke(self, &self.shared, r, export, params, span).await;
         }
         let pick = match self.idle.lock().expect("pool lock").pop() {
-            Some(w) => Pick::Idle(w),
+            Some(mut w) => {
+                w.fate = Fate::Discarded; // unless it is handed back below
+                Pick::Idle(w)
+            }
             None => self.reserve(&r.guest.engine).map_or(Pick::Fresh, Pick::Start),
         };
         if let Pick::Fresh = pick {
@@ -172,7 +175,6 @@ impl WarmPool {
             let mut w = match pick {
                 Pick::Idle(mut w) => {
                     self.stats.reused.fetch_add(1, Relaxed);
-                    w.fate = Fate::Discarded;
                     r.prepare(&mut w.store, span);
                     w
                 }
@@ -201,7 +203,7 @@ impl WarmPool {
         };
         w.served += 1;
         if w.store.data().limiter.refused.is_some() {
-            // It asked for more memory than allowed and went on: not worth keeping.
+            // It hit its memory limit and went on: dropped (as discarded).
         } else if self.policy.max_invocations.is_some_and(|max| w.served >= max) {
             w.fate = Fate::Retired;
         } else {

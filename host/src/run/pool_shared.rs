@@ -3,8 +3,9 @@
 //! runs one long `run_concurrent` and starts every call it is given as one more
 //! Component Model task of that instance, at most `maxConcurrency` at a time.
 //! Overlapping only happens where the guest allows it: an `async` export that awaits
-//! yields the instance to the next call; a sync export is never entered twice at
-//! once (wasmtime queues the second call until the first returns).
+//! yields the instance to the next call. A call of a sync export is only given to an
+//! idle instance and has it to itself until it returns (wasmtime would hold any other
+//! call meanwhile, with that call's time limit running); see [`State::admit`].
 //!
 //! Limits, per call: a timer ends a call that waits too long, and an epoch callback
 //! stops the instance when a call computes past its deadline (a spinning guest never
@@ -50,6 +51,8 @@ struct State {
     admitted: AtomicU64,
     /// Takes no more calls: its invocations are spent, or a call failed.
     retired: AtomicBool,
+    /// A call of a sync export is in the instance: it has the instance to itself.
+    exclusive: AtomicBool,
     /// Its task has ended (its store is gone).
     ended: AtomicBool,
 }
@@ -59,10 +62,15 @@ struct Job {
     export: Export,
     params: Vec<Val>,
     span: Option<SpanContext>,
-    reply: oneshot::Sender<Answer>,
+    /// When its time limit runs out (counted from when the caller asked, as for a
+    /// fresh instance).
+    deadline: Instant,
+    reply: Reply,
     /// Resolves when the caller stops waiting (its sender is dropped).
     gone: oneshot::Receiver<()>,
 }
+
+type Reply = oneshot::Sender<Answer>;
 
 enum Answer {
     Done(Result<Vec<Val>, CallError>),
@@ -84,12 +92,20 @@ const SLACK: Duration = Duration::from_millis(100);
 
 impl State {
     /// Admits one more call if the instance takes it (under the pool's lock, so
-    /// admissions never race each other; the task only ever frees places).
-    fn admit(&self, max_concurrency: usize, max_invocations: Option<u64>) -> bool {
-        if self.retired.load(Relaxed) || self.in_flight.load(Relaxed) >= max_concurrency {
+    /// admissions never race each other; the task only ever frees places). A call
+    /// of a sync export only goes to an idle instance and keeps it to itself:
+    /// wasmtime would hold any other call until it returns, and that wait would
+    /// count against the other call's time limit.
+    fn admit(&self, export: &Export, max_concurrency: usize, max_invocations: Option<u64>) -> bool {
+        let in_flight = self.in_flight.load(Relaxed);
+        let busy = if export.is_async { self.exclusive.load(Relaxed) } else { in_flight > 0 };
+        if self.retired.load(Relaxed) || busy || in_flight >= max_concurrency {
             return false;
         }
         self.in_flight.fetch_add(1, Relaxed);
+        if !export.is_async {
+            self.exclusive.store(true, Relaxed);
+        }
         let n = self.admitted.fetch_add(1, Relaxed) + 1;
         if max_invocations.is_some_and(|max| n >= max) {
             self.retired.store(true, Relaxed);
@@ -108,12 +124,13 @@ pub(super) async fn invoke(
     span: Option<SpanContext>,
 ) -> Result<Vec<Val>, CallError> {
     let policy = pool.policy;
+    let deadline = Instant::now() + r.timeout;
     let picked = {
         let mut list = list.lock().expect("pool lock");
         list.retain(|s| !s.state.ended.load(Relaxed));
         let mut open: Vec<&Arc<Shared>> = list.iter().collect();
         open.sort_by_key(|s| s.state.in_flight.load(Relaxed));
-        match open.into_iter().find(|s| s.state.admit(policy.max_concurrency, policy.max_invocations)) {
+        match open.into_iter().find(|s| s.state.admit(&export, policy.max_concurrency, policy.max_invocations)) {
             Some(s) => Ok(s.clone()),
             None => Err(pool.reserve(&r.guest.engine)),
         }
@@ -131,14 +148,15 @@ pub(super) async fn invoke(
         Err(Some(slot)) => {
             let mut store = r.new_store();
             r.prepare(&mut store, None);
-            let instance = match tokio::time::timeout(r.timeout, r.guest.pre.instantiate_async(&mut store)).await {
+            let start = r.guest.pre.instantiate_async(&mut store);
+            let instance = match tokio::time::timeout_at(deadline.into(), start).await {
                 Ok(Ok(i)) => i,
                 Ok(Err(e)) => return Err(r.limits.start_failed(&e)),
                 Err(_) => return Err(r.limits.time_limit()),
             };
             stats.started.fetch_add(1, Relaxed);
             let state = Arc::new(State::default());
-            state.admit(policy.max_concurrency, policy.max_invocations);
+            state.admit(&export, policy.max_concurrency, policy.max_invocations);
             let (jobs, rx) = mpsc::unbounded_channel();
             let driver = Driver {
                 state: state.clone(),
@@ -155,7 +173,7 @@ pub(super) async fn invoke(
     };
     let (reply, answer) = oneshot::channel();
     let (_gone, gone) = oneshot::channel::<()>();
-    let job = Job { export: export.clone(), params, span: span.clone(), reply, gone };
+    let job = Job { export: export.clone(), params, span: span.clone(), deadline, reply, gone };
     if let Err(mpsc::error::SendError(job)) = shared.jobs.send(job) {
         stats.overflow.fetch_add(1, Relaxed);
         return r.fresh(export, job.params, span).await;
@@ -163,7 +181,7 @@ pub(super) async fn invoke(
     // A caller that stops waiting retires the instance at once: no call admitted
     // after that may see what the abandoned call left behind.
     let mut waiting = Waiting { state: &shared.state, answered: false };
-    let answer = tokio::time::timeout(r.timeout + SLACK, answer).await;
+    let answer = tokio::time::timeout_at((deadline + SLACK).into(), answer).await;
     waiting.answered = matches!(answer, Ok(Ok(_)));
     match answer {
         Ok(Ok(Answer::Done(result))) => result,
@@ -219,10 +237,10 @@ impl Driver {
         });
         store.set_epoch_deadline(1);
         // Kept outside the event loop: if it fails, these callers still hear why.
-        let mut replies: HashMap<usize, oneshot::Sender<Answer>> = HashMap::new();
+        let mut replies: HashMap<usize, Reply> = HashMap::new();
         // The answers of the last calls, sent once the instance is gone, so that
         // their callers' next call finds its place in the pool free.
-        let mut last: Vec<(oneshot::Sender<Answer>, Result<Vec<Val>, CallError>)> = Vec::new();
+        let mut last: Vec<(Reply, Result<Vec<Val>, CallError>)> = Vec::new();
         let mut failed = false;
         let (state, limits, data) = (&*state, &limits, &*data);
         let (replies_ref, failed_ref, deadlines_ref, last_ref) = (&mut replies, &mut failed, &deadlines, &mut last);
@@ -238,7 +256,7 @@ impl Driver {
                     tokio::select! {
                         Some((key, outcome)) = tasks.next() => {
                             deadlines.lock().expect("deadlines").remove(key);
-                            let reply: oneshot::Sender<Answer> = replies.remove(&key).expect("one reply per call");
+                            let reply: Reply = replies.remove(&key).expect("one reply per call");
                             let result = acc.with(|mut s| {
                                 let ctx = s.data_mut();
                                 let refused_memory = ctx.limiter.refused.is_some();
@@ -253,6 +271,7 @@ impl Driver {
                                 *failed = true;
                                 state.retired.store(true, Relaxed);
                             }
+                            state.exclusive.store(false, Relaxed);
                             let idle = state.in_flight.fetch_sub(1, Relaxed) == 1;
                             if idle && state.retired.load(Relaxed) {
                                 last.push((reply, result.1));
@@ -270,7 +289,7 @@ impl Driver {
                                 state.in_flight.fetch_sub(1, Relaxed);
                             }
                             Some(job) => {
-                                let deadline = Instant::now() + limits.timeout;
+                                let deadline = job.deadline;
                                 let key = deadlines.lock().expect("deadlines").insert(deadline);
                                 replies.insert(key, job.reply);
                                 acc.with(|mut s| {

@@ -123,7 +123,7 @@ impl ReactivePool {
             None => f.name.clone(),
         };
         Ok(ExportFunc {
-            export: Export { index, name: name.into(), moves_data },
+            export: Export { index, name: name.into(), moves_data, is_async: f.ty.async_() },
             name: f.name.clone(),
             ty: f.ty.clone(),
         })

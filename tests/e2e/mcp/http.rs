@@ -33,7 +33,9 @@ pub async fn start(extra_env: &str) -> HttpServer {
         .spawn()
         .expect("start outrigger run");
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    // Generous: on a fresh machine the first start compiles the 18 MB Python and 12 MB
+    // JavaScript components (no compile cache yet), several tests at once on 2 cores.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(300);
     loop {
         let line = tokio::time::timeout_at(deadline, lines.next_line())
             .await
