@@ -178,7 +178,9 @@ impl Client {
         inner.next_sid += 1;
         let op =
             ClientOp::Subscribe { id: sid.into(), subject: subject_checked.clone(), queue_group: queue_group.clone() };
-        inner.subs.insert(sid, SubEntry { subject: subject_checked, queue_group, queue: queue.clone() });
+        inner
+            .subs
+            .insert(sid, SubEntry { subject: subject_checked, queue_group, queue: queue.clone(), draining: false });
         // While disconnected, the reconnect subscribes everything in `subs`.
         let wake = inner.connected && inner.enqueue(&op);
         drop(inner);
@@ -203,6 +205,41 @@ impl Client {
         }
         self.shared.driver.wake();
         rx.await.unwrap_or_else(|_| Err(self.gone()))
+    }
+
+    /// Ends subscriptions without losing a message (a queue-group member leaving
+    /// its group): tells the server to stop sending to each (UNSUB), waits until it
+    /// has (PING/PONG: what it sent before still arrives and is queued), then ends
+    /// each [`Subscriber`] stream after the messages already queued. Afterwards the
+    /// server gives the group's messages to the other members.
+    pub async fn drain(&self, subscribers: &[u64]) -> Result<()> {
+        let wake = {
+            let mut inner = self.shared.lock();
+            let mut wake = false;
+            for sid in subscribers {
+                let connected = inner.connected && inner.closed.is_none();
+                if let Some(entry) = inner.subs.get_mut(sid)
+                    && !entry.draining
+                {
+                    entry.draining = true;
+                    if connected {
+                        wake |= inner.enqueue(&ClientOp::Unsubscribe { id: (*sid).into(), max_messages: None });
+                    }
+                }
+            }
+            wake
+        };
+        if wake {
+            self.shared.driver.wake();
+        }
+        let flushed = self.flush().await;
+        let mut inner = self.shared.lock();
+        for sid in subscribers {
+            if let Some(entry) = inner.subs.remove(sid) {
+                entry.queue.close();
+            }
+        }
+        flushed
     }
 
     /// Sends a request and waits for the first reply, up to `request_timeout`.

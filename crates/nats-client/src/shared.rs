@@ -26,6 +26,9 @@ pub(crate) struct SubEntry {
     pub subject: Subject,
     pub queue_group: Option<QueueGroup>,
     pub queue: Arc<SubQueue>,
+    /// Being drained: the server was told to stop sending; a reconnect does not
+    /// subscribe it again.
+    pub draining: bool,
 }
 
 /// Someone waiting for the PONG that answers one PING (`tx` is `None` for the
@@ -165,7 +168,7 @@ impl Inner {
                 queue_group: None,
             });
         }
-        for (sid, s) in &self.subs {
+        for (sid, s) in self.subs.iter().filter(|(_, s)| !s.draining) {
             enc.enqueue_write_op(&ClientOp::Subscribe {
                 id: (*sid).into(),
                 subject: s.subject.clone(),

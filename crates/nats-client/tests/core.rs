@@ -98,6 +98,62 @@ async fn queue_group_members_share_messages_without_duplicates() {
     assert!(na > 0 && nb > 0, "both members should get work: {na} / {nb}");
 }
 
+/// A member that drains mid-stream leaves its group without losing a message: what
+/// the server sent it before the UNSUB still arrives, then its stream ends and the
+/// rest goes to the other member.
+#[tokio::test]
+async fn drain_leaves_a_queue_group_without_losing_a_message() {
+    let server = NatsServer::start();
+    let (a, _da) = connect(&server.url()).await;
+    let (b, _db) = connect(&server.url()).await;
+    let mut sa = a.queue_subscribe("jobs", "workers").unwrap();
+    let mut sb = b.queue_subscribe("jobs", "workers").unwrap();
+    a.flush().await.unwrap();
+    b.flush().await.unwrap();
+
+    const N: usize = 4000;
+    let nc = peer(&server.url()).await;
+    let publisher = tokio::spawn(async move {
+        for i in 0..N {
+            nc.publish("jobs", i.to_string().into()).await.unwrap();
+            if i % 50 == 0 {
+                nc.flush().await.unwrap();
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        nc.flush().await.unwrap();
+    });
+    let mut seen = std::collections::HashSet::new();
+    let (mut na, mut nb, mut after_drain) = (0, 0, 0);
+    let mut draining = None;
+    let mut a_ended = false;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while seen.len() < N && Instant::now() < deadline {
+        tokio::select! {
+            m = sa.next(), if !a_ended => match m {
+                Some(m) => {
+                    na += 1;
+                    if draining.is_some() { after_drain += 1; }
+                    assert!(seen.insert(m.payload), "delivered twice");
+                    if na == 300 {
+                        let a = a.clone();
+                        let sid = sa.sid();
+                        draining = Some(tokio::spawn(async move { a.drain(&[sid]).await }));
+                    }
+                }
+                None => a_ended = true,
+            },
+            Some(m) = sb.next() => { nb += 1; assert!(seen.insert(m.payload), "delivered twice"); }
+            _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+        }
+    }
+    publisher.await.unwrap();
+    draining.expect("a drained").await.unwrap().unwrap();
+    assert_eq!(seen.len(), N, "every message arrived once ({na} to a, {nb} to b)");
+    assert!(a_ended, "the drained stream ended");
+    assert!(nb > N / 3, "b took over after a left: {na} / {nb} ({after_drain} reached a while it drained)");
+}
+
 #[tokio::test]
 async fn request_to_an_async_nats_responder() {
     let server = NatsServer::start();

@@ -111,12 +111,21 @@ fn entry(kind: &Kind, h: &HostInterface, workload: &str, component: PathBuf) -> 
         if std::env::var_os("OTEL_SERVICE_NAME").is_none() {
             env.insert("OTEL_SERVICE_NAME".to_string(), Text(workload.to_string()));
         }
-        let endpoint = ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"]
-            .iter()
-            .filter_map(|k| std::env::var(k).ok())
-            .collect::<Vec<_>>()
-            .join(",");
-        if endpoint.is_empty() { vec!["127.0.0.1:4317".into(), "127.0.0.1:4318".into(), "localhost:4317".into(), "localhost:4318".into()] } else { hosts_of(&endpoint, 4318) }
+        let endpoint = [
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+        ]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .collect::<Vec<_>>()
+        .join(",");
+        if endpoint.is_empty() {
+            vec!["127.0.0.1:4317".into(), "127.0.0.1:4318".into(), "localhost:4317".into(), "localhost:4318".into()]
+        } else {
+            hosts_of(&endpoint, 4318)
+        }
     };
     Entry {
         name: kind.service.to_string(),
@@ -143,8 +152,15 @@ pub fn add_services(manifest: &mut Manifest, spec_path: &str) -> Vec<Problem> {
         if manifest.members().any(|(_, e)| e.name == kind.service) {
             problems.push(Problem {
                 at: at.clone(),
-                what: format!("{} is served by the {} service, but a member already has that name", h.package_id(), kind.service),
-                fix: format!("rename your member `{}`, or list the {} service yourself under spec.services", kind.service, kind.service),
+                what: format!(
+                    "{} is served by the {} service, but a member already has that name",
+                    h.package_id(),
+                    kind.service
+                ),
+                fix: format!(
+                    "rename your member `{}`, or list the {} service yourself under spec.services",
+                    kind.service, kind.service
+                ),
             });
             continue;
         }
@@ -156,12 +172,13 @@ pub fn add_services(manifest: &mut Manifest, spec_path: &str) -> Vec<Problem> {
             Err(why) => problems.push(Problem {
                 at,
                 what: format!("{} is served by outrigger's {} service, but {why}", h.package_id(), kind.service),
-                fix: "build it (scripts/build-guests.sh), or set OUTRIGGER_SERVICES_DIR to the folder holding it".into(),
+                fix: "build it (scripts/build-guests.sh), or set OUTRIGGER_SERVICES_DIR to the folder holding it"
+                    .into(),
             }),
         }
     }
     for (e, p) in added {
-        tracing::info!(service = %p.service, "service added: the workload asks for {} ({})", p.interface, p.at);
+        tracing::info!(service = %p.service, file = %e.component, "service added: the workload asks for {} ({})", p.interface, p.at);
         manifest.spec.services.push(e);
         manifest.provided.push(p);
     }

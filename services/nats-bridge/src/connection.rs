@@ -49,6 +49,14 @@ pub async fn handle() -> Result<Handle, String> {
     }
 }
 
+/// The connected client, if the bridge is up (never waits).
+pub fn current() -> Option<Handle> {
+    STATE.with_borrow(|s| match s {
+        State::Up(h) => Some(h.clone()),
+        _ => None,
+    })
+}
+
 fn settle(to: Result<Handle, String>) {
     let waiters = STATE.with_borrow_mut(|s| {
         let next = match &to {
@@ -78,7 +86,15 @@ pub async fn run() -> Result<(), String> {
     settle(Ok(handle.clone()));
     lifecycle::ready();
     let events = log_events(handle.client.events());
-    let deliveries = delivery::serve(handle.clone(), subscriptions);
+    let done = crate::stop::track(subscriptions.iter().flat_map(delivery::Subscribed::sids).collect());
+    let deliveries = async move {
+        delivery::serve(handle.clone(), subscriptions).await;
+        let _ = done.send(());
+        if crate::stop::stopping() {
+            // Drained for the stop: keep the connection alive for the last flush.
+            std::future::pending::<()>().await;
+        }
+    };
     futures::select! {
         r = driver.fuse() => r.map_err(|e| format!("the NATS connection ended: {e}")),
         () = deliveries.fuse() => Err("deliveries stopped: the NATS client closed".into()),

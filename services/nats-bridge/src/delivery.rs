@@ -17,6 +17,13 @@ pub struct Subscribed {
     subscribers: Vec<Subscriber>,
 }
 
+impl Subscribed {
+    /// Its subscriptions' ids (what a drain names).
+    pub fn sids(&self) -> impl Iterator<Item = u64> + '_ {
+        self.subscribers.iter().map(|s| s.sid())
+    }
+}
+
 pub fn subscribe(client: &Client, routes: &[Route]) -> Result<Vec<Subscribed>, String> {
     let mut out = Vec::new();
     for r in routes {

@@ -3,7 +3,8 @@
 //! every handler component of the workload (`outrigger:messaging/routes`), confirms
 //! the subscriptions reached the server, tells the host it is ready, then keeps the
 //! connection alive (keepalive, reconnects with resubscription) while it delivers
-//! messages to fresh handler instances. Meanwhile its exports serve publishes and
+//! messages to fresh handler instances. When the workload stops, it drains
+//! (`outrigger:service/shutdown`, see `stop.rs`). Meanwhile its exports serve publishes and
 //! requests: `outrigger:messaging/bridge` (what the host's `wasi:messaging` calls)
 //! and `wasmcloud:messaging/consumer` (what wasmCloud components call directly).
 //!
@@ -13,6 +14,7 @@ mod config;
 mod connection;
 mod delivery;
 mod serve;
+mod stop;
 
 wit_bindgen::generate!({
     path: "../../wit/messaging",
@@ -35,3 +37,9 @@ impl wasip3::exports::cli::run::Guest for Run {
 wasip3::cli::command::export!(Run);
 use serve::Bridge;
 export!(Bridge);
+
+impl exports::outrigger::service::shutdown::Guest for Bridge {
+    async fn stop() {
+        stop::stop().await
+    }
+}
