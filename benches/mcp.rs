@@ -138,7 +138,8 @@ async fn latency_pair(native: &Client, outrigger: &Client, tool: Tool) -> [(f64,
 }
 
 async fn latency(native: &Client, outrigger: &Client, transport: &str, rev: Rev) {
-    let tools: &[Tool] = if rev == Rev::V2025 { &[Tool::Ping, Tool::Echo, Tool::Pythagorean] } else { &[Tool::Echo, Tool::Pythagorean] };
+    let tools: &[Tool] =
+        if rev == Rev::V2025 { &[Tool::Ping, Tool::Echo, Tool::Pythagorean] } else { &[Tool::Echo, Tool::Pythagorean] };
     for &tool in tools {
         let [(n50, n99), (o50, o99)] = latency_pair(native, outrigger, tool).await;
         println!(
@@ -213,7 +214,8 @@ async fn cold(label: &str, runs: usize, mut make: impl FnMut() -> tokio::process
 
 fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-    let model = cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).map(|m| m.trim_start_matches([' ', '\t', ':']));
+    let model =
+        cpuinfo.lines().find_map(|l| l.strip_prefix("model name")).map(|m| m.trim_start_matches([' ', '\t', ':']));
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     format!(
         "{} CPU(s), {}; load average at start: {}",
@@ -229,8 +231,13 @@ async fn suite() {
     let (full, rust, http) = procs::manifests(dir.path(), port);
     println!("## outrigger MCP benchmark\n\nmachine: {}\n", machine());
 
-    println!("### tools/call latency, sequential (µs; {} calls per row and server after {WARMUP} warm-up)\n", BLOCKS * BLOCK);
-    println!("| transport | revision | request | native p50 | native p99 | outrigger p50 | outrigger p99 | p50 ratio |");
+    println!(
+        "### tools/call latency, sequential (µs; {} calls per row and server after {WARMUP} warm-up)\n",
+        BLOCKS * BLOCK
+    );
+    println!(
+        "| transport | revision | request | native p50 | native p99 | outrigger p50 | outrigger p99 | p50 ratio |"
+    );
     println!("|---|---|---|---:|---:|---:|---:|---:|");
     for rev in [Rev::V2025, Rev::V2026] {
         let n = connect_stdio(procs::native("native-stdio"), rev).await;
@@ -241,7 +248,8 @@ async fn suite() {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_outrigger"));
     cmd.arg("run").arg(&http).env("RUST_LOG", "warn,guest=info");
     let o_http = procs::start_http(cmd, port, "mcp-http: listening on").await;
-    let n_http = procs::start_http(procs::native(&format!("native-http:{native_port}")), native_port, native::LISTENING).await;
+    let n_http =
+        procs::start_http(procs::native(&format!("native-http:{native_port}")), native_port, native::LISTENING).await;
     for rev in [Rev::V2025, Rev::V2026] {
         let n = connect_http(&n_http.url, rev).await;
         let o = connect_http(&o_http.url, rev).await;
@@ -249,7 +257,10 @@ async fn suite() {
         let _ = tokio::join!(n.cancel(), o.cancel());
     }
 
-    println!("\n### throughput: {CLIENTS} HTTP connections calling `echo` for {} s (mean of {TP_ROUNDS} alternating rounds)\n", WINDOW.as_secs());
+    println!(
+        "\n### throughput: {CLIENTS} HTTP connections calling `echo` for {} s (mean of {TP_ROUNDS} alternating rounds)\n",
+        WINDOW.as_secs()
+    );
     println!("| revision | server | calls/s | rounds | server CPU µs/call | client CPU µs/call | of native |");
     println!("|---|---|---:|---|---:|---:|---:|");
     for rev in [Rev::V2025, Rev::V2026] {
@@ -258,7 +269,8 @@ async fn suite() {
             rows[0].push(throughput(&n_http.url, n_http.pid(), rev).await);
             rows[1].push(throughput(&o_http.url, o_http.pid(), rev).await);
         }
-        let mean = |v: &[(f64, f64, f64)], f: fn(&(f64, f64, f64)) -> f64| v.iter().map(f).sum::<f64>() / v.len() as f64;
+        let mean =
+            |v: &[(f64, f64, f64)], f: fn(&(f64, f64, f64)) -> f64| v.iter().map(f).sum::<f64>() / v.len() as f64;
         let native_rate = mean(&rows[0], |r| r.0);
         for (name, v) in [("native rmcp", &rows[0]), ("outrigger", &rows[1])] {
             let rate = mean(v, |r| r.0);
@@ -281,7 +293,9 @@ async fn suite() {
     drop((n_http, o_http));
 
     println!("\n### cold start over stdio: process start -> reply (ms)\n");
-    println!("| server | runs | `initialize` reply (median) | first `tools/call` reply (median) | first reply, min - max |");
+    println!(
+        "| server | runs | `initialize` reply (median) | first `tools/call` reply (median) | first reply, min - max |"
+    );
     println!("|---|---:|---:|---:|---:|");
     // One unmeasured run of each manifest makes sure the cache holds them.
     cold_once(outrigger(&full, &[])).await;

@@ -29,8 +29,10 @@ fn wasm_dir() -> PathBuf {
 }
 
 fn manifest(receiver: Option<&OtlpReceiver>) -> String {
-    let sidecar = receiver.map(|r| format!(
-        r#"  services:
+    let sidecar = receiver
+        .map(|r| {
+            format!(
+                r#"  services:
     - name: otel
       component: otel_sidecar_service.wasm
       env:
@@ -40,9 +42,11 @@ fn manifest(receiver: Option<&OtlpReceiver>) -> String {
         OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "512"
       allowedHosts: ["127.0.0.1:{}"]
 "#,
-        r.endpoint(),
-        r.port()
-    )).unwrap_or_default();
+                r.endpoint(),
+                r.port()
+            )
+        })
+        .unwrap_or_default();
     format!(
         "metadata: {{ name: bench }}\nspec:\n{sidecar}  components:\n    - name: demo\n      component: otel_demo.wasm\n      limits: {{ timeout: 120s }}\n    - name: upper\n      component: upper.wasm\n"
     )
@@ -50,7 +54,13 @@ fn manifest(receiver: Option<&OtlpReceiver>) -> String {
 
 async fn wait_for(receiver: &OtlpReceiver, n: usize) -> usize {
     for _ in 0..600 {
-        let got: usize = receiver.traces().iter().flat_map(|t| &t.resource_spans).flat_map(|r| &r.scope_spans).map(|s| s.spans.len()).sum();
+        let got: usize = receiver
+            .traces()
+            .iter()
+            .flat_map(|t| &t.resource_spans)
+            .flat_map(|r| &r.scope_spans)
+            .map(|s| s.spans.len())
+            .sum();
         if got >= n {
             return got;
         }

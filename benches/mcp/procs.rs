@@ -76,13 +76,19 @@ pub fn repo() -> PathBuf {
 pub fn manifests(dir: &Path, port: u16) -> (PathBuf, PathBuf, PathBuf) {
     let wasm = repo().join("target/wasm");
     assert!(wasm.join("mcp_stdio_service.wasm").exists(), "run scripts/build-guests.sh first");
-    assert!(wasm.join("py_tools.wasm").exists() && wasm.join("js_tools.wasm").exists(), "run scripts/build-polyglot.sh first");
+    assert!(
+        wasm.join("py_tools.wasm").exists() && wasm.join("js_tools.wasm").exists(),
+        "run scripts/build-polyglot.sh first"
+    );
     let read = |name: &str| {
-        std::fs::read_to_string(repo().join("examples").join(name)).unwrap().replace("../target/wasm", wasm.to_str().unwrap())
+        std::fs::read_to_string(repo().join("examples").join(name))
+            .unwrap()
+            .replace("../target/wasm", wasm.to_str().unwrap())
     };
     let stdio = read("mcp.yaml");
     let polyglot = ["name: python", "py_tools.wasm", "name: javascript", "js_tools.wasm"];
-    let rust: String = stdio.lines().filter(|l| !polyglot.iter().any(|p| l.contains(p))).map(|l| format!("{l}\n")).collect();
+    let rust: String =
+        stdio.lines().filter(|l| !polyglot.iter().any(|p| l.contains(p))).map(|l| format!("{l}\n")).collect();
     assert_eq!(stdio.lines().count() - rust.lines().count(), 4, "examples/mcp.yaml changed shape");
     let bind = "MCP_HTTP_BIND: 127.0.0.1:8080";
     let http = read("mcp-http.yaml");
@@ -128,7 +134,8 @@ impl HttpServer {
 /// Starts `cmd` and waits for `marker` on its stderr; the rest of its stderr is
 /// passed on to ours.
 pub async fn start_http(mut cmd: tokio::process::Command, port: u16, marker: &str) -> HttpServer {
-    let mut child = cmd.stdin(Stdio::null()).stderr(Stdio::piped()).kill_on_drop(true).spawn().expect("start the HTTP server");
+    let mut child =
+        cmd.stdin(Stdio::null()).stderr(Stdio::piped()).kill_on_drop(true).spawn().expect("start the HTTP server");
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {

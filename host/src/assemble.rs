@@ -294,9 +294,11 @@ fn handler_defaults(manifest: &Manifest, members: &mut [Compiled]) {
         return;
     }
     for m in members.iter_mut() {
-        let handler = m.info.exports.iter().any(|e| {
-            names_compatible(&e.name, INCOMING_HANDLER) || names_compatible(&e.name, WASMCLOUD_HANDLER)
-        });
+        let handler = m
+            .info
+            .exports
+            .iter()
+            .any(|e| names_compatible(&e.name, INCOMING_HANDLER) || names_compatible(&e.name, WASMCLOUD_HANDLER));
         if handler && !m.entry.config.contains_key("subscriptions") {
             for (k, v) in &defaults {
                 m.entry.config.entry(k.clone()).or_insert_with(|| crate::manifest::Text(v.clone()));

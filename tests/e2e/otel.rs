@@ -5,8 +5,8 @@
 //! decodes with the official protobufs. Also: retries, a receiver that is down, bad
 //! settings, a clean stop, and one trace across NATS.
 use crate::common::{TestManifest, options};
-use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
 use opentelemetry_proto::tonic::common::v1::KeyValue;
+use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use outrigger::{ServiceState, Val, Workload};
 use std::time::Duration;
@@ -68,9 +68,10 @@ fn text(kv: &[KeyValue], key: &str) -> Option<String> {
 }
 
 fn span<'a>(spans: &'a [Span], name: &str) -> &'a Span {
-    spans.iter().find(|s| s.name == name).unwrap_or_else(|| {
-        panic!("no span `{name}` among {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>())
-    })
+    spans
+        .iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no span `{name}` among {:?}", spans.iter().map(|s| &s.name).collect::<Vec<_>>()))
 }
 
 async fn check_one_order(receiver: &OtlpReceiver, extra_env: &str) {
@@ -93,14 +94,23 @@ async fn check_one_order(receiver: &OtlpReceiver, extra_env: &str) {
     assert_eq!(charge.events[0].name, "card.authorized");
     let resources = receiver.resource_attributes();
     let orders = resources.iter().find(|r| r.contains(&("outrigger.component".into(), "orders".into()))).unwrap();
-    for kv in [("service.name", "shop-api"), ("deployment.environment", "test"), ("team", "payments"), ("outrigger.workload", "shop")] {
+    for kv in [
+        ("service.name", "shop-api"),
+        ("deployment.environment", "test"),
+        ("team", "payments"),
+        ("outrigger.workload", "shop"),
+    ] {
         assert!(orders.contains(&(kv.0.to_string(), kv.1.to_string())), "{kv:?} in {orders:?}");
     }
     let logs = receiver.log_records();
-    let line = logs.iter().find(|l| matches!(&l.body, Some(b) if b.value == Some(AnyValue::StringValue("processing order A-1".into())))).expect("the wasi:logging line");
+    let line = logs
+        .iter()
+        .find(|l| matches!(&l.body, Some(b) if b.value == Some(AnyValue::StringValue("processing order A-1".into()))))
+        .expect("the wasi:logging line");
     assert_eq!((line.severity_text.as_str(), line.severity_number), ("INFO", 9));
     assert_eq!(hex(&line.trace_id), trace, "logged inside the invocation's trace");
-    let record = logs.iter().find(|l| text(&l.attributes, "order.id").as_deref() == Some("A-1")).expect("the wasi:otel record");
+    let record =
+        logs.iter().find(|l| text(&l.attributes, "order.id").as_deref() == Some("A-1")).expect("the wasi:otel record");
     assert_eq!(record.body.as_ref().unwrap().value, Some(AnyValue::StringValue("order A-1 accepted".into())));
     use opentelemetry_proto::tonic::metrics::v1::{metric::Data, number_data_point::Value as N};
     let metrics = receiver.metric_list();
@@ -113,7 +123,11 @@ async fn check_one_order(receiver: &OtlpReceiver, extra_env: &str) {
     assert_eq!((h.data_points[0].count, h.data_points[0].sum), (1, Some(42.5)));
     let invocations = metrics.iter().find(|m| m.name == "outrigger.invocations").expect("the host's metrics");
     let Some(Data::Sum(inv)) = &invocations.data else { panic!() };
-    let point = inv.data_points.iter().find(|p| text(&p.attributes, "outrigger.component").as_deref() == Some("orders")).unwrap();
+    let point = inv
+        .data_points
+        .iter()
+        .find(|p| text(&p.attributes, "outrigger.component").as_deref() == Some("orders"))
+        .unwrap();
     assert_eq!(point.value, Some(N::AsInt(1)));
 }
 
@@ -127,7 +141,11 @@ async fn spans_logs_and_metrics_arrive_over_http_protobuf() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spans_logs_and_metrics_arrive_over_grpc_with_gzip() {
     let receiver = OtlpReceiver::start();
-    check_one_order(&receiver, "\n        OTEL_EXPORTER_OTLP_PROTOCOL: grpc\n        OTEL_EXPORTER_OTLP_COMPRESSION: gzip").await;
+    check_one_order(
+        &receiver,
+        "\n        OTEL_EXPORTER_OTLP_PROTOCOL: grpc\n        OTEL_EXPORTER_OTLP_COMPRESSION: gzip",
+    )
+    .await;
     assert!(receiver.requests().iter().all(|r| r.transport == test_fixtures::Transport::Grpc));
 }
 
@@ -214,7 +232,8 @@ async fn a_clean_stop_of_the_process_flushes_what_was_queued() {
 async fn one_trace_spans_publisher_nats_and_handler() {
     let receiver = OtlpReceiver::start();
     let server = test_fixtures::NatsServer::start();
-    let extra = "    - name: app\n      component: \"{wasm}/msg_app.wasm\"\n      config: { subscriptions: \"traced.>\" }\n";
+    let extra =
+        "    - name: app\n      component: \"{wasm}/msg_app.wasm\"\n      config: { subscriptions: \"traced.>\" }\n";
     let yaml = workload(&receiver, "", extra).replace(
         "  components:\n",
         &format!(
@@ -224,7 +243,10 @@ async fn one_trace_spans_publisher_nats_and_handler() {
         ),
     );
     let (w, _m) = start(&yaml).await;
-    let r = w.invoke("app", "publish", &[Val::String("traced.order".into()), Val::String("hi".into()), Val::List(vec![])]).await.unwrap();
+    let r = w
+        .invoke("app", "publish", &[Val::String("traced.order".into()), Val::String("hi".into()), Val::List(vec![])])
+        .await
+        .unwrap();
     assert!(matches!(r.as_slice(), [Val::Result(Ok(_))]), "{r:?}");
     // The handler runs when the message comes back from NATS.
     for _ in 0..100 {

@@ -39,11 +39,14 @@ spec:
         url = server.url()
     ));
     // `validate` says what it added and why.
-    let o = Command::new(env!("CARGO_BIN_EXE_outrigger")).args(["validate", m.path.to_str().unwrap()]).output().unwrap();
+    let o =
+        Command::new(env!("CARGO_BIN_EXE_outrigger")).args(["validate", m.path.to_str().unwrap()]).output().unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
     assert!(
-        out.contains("service `nats-bridge` added for wasmcloud:messaging@0.2.0 (spec.template.spec.hostInterfaces[0])"),
+        out.contains(
+            "service `nats-bridge` added for wasmcloud:messaging@0.2.0 (spec.template.spec.hostInterfaces[0])"
+        ),
         "{out}"
     );
 

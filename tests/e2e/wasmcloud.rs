@@ -70,7 +70,12 @@ fn validate_accepts_a_wasmcloud_deployment_and_says_what_it_ignores() {
     // The messaging host interface brings the nats-bridge service (provided.rs).
     assert!(out.contains("valid (2 service(s), 1 component(s), 2 link(s)"), "{out}");
     assert!(out.contains("read as a wasmCloud WorkloadDeployment; 2 warning(s) above"), "{out}");
-    assert!(out.contains("service `nats-bridge` added for wasmcloud:messaging@0.2.0 (spec.template.spec.hostInterfaces[2])"), "{out}");
+    assert!(
+        out.contains(
+            "service `nats-bridge` added for wasmcloud:messaging@0.2.0 (spec.template.spec.hostInterfaces[2])"
+        ),
+        "{out}"
+    );
     for warning in [
         "document 1: a `Service` (v1), not a wasmCloud workload: skipped",
         "spec.template.spec.components[0].localResources.shinyNewField: unknown key `shinyNewField`: ignored",

@@ -22,14 +22,35 @@ const TAMPER_STATE: &str = "tampered-state-test:awaiting-confirmation";
 
 pub(crate) fn list() -> Vec<Tool> {
     [
-        ("test_input_required_result_elicitation", "Asks the user's name through an input-required result (key user_name) and greets them"),
-        ("test_input_required_result_sampling", "Asks the client's model a question through an input-required result (key sample_request)"),
-        ("test_input_required_result_list_roots", "Asks the client's roots through an input-required result (key client_roots)"),
-        ("test_input_required_result_request_state", "Asks for a confirmation (key confirm) and checks its requestState on the retry"),
-        ("test_input_required_result_multiple_inputs", "Asks for elicitation, sampling and roots in one input-required result, with a requestState"),
+        (
+            "test_input_required_result_elicitation",
+            "Asks the user's name through an input-required result (key user_name) and greets them",
+        ),
+        (
+            "test_input_required_result_sampling",
+            "Asks the client's model a question through an input-required result (key sample_request)",
+        ),
+        (
+            "test_input_required_result_list_roots",
+            "Asks the client's roots through an input-required result (key client_roots)",
+        ),
+        (
+            "test_input_required_result_request_state",
+            "Asks for a confirmation (key confirm) and checks its requestState on the retry",
+        ),
+        (
+            "test_input_required_result_multiple_inputs",
+            "Asks for elicitation, sampling and roots in one input-required result, with a requestState",
+        ),
         ("test_input_required_result_multi_round", "Asks over three rounds, with a different requestState each round"),
-        ("test_input_required_result_tampered_state", "Asks with an integrity-protected requestState; a tampered state is rejected"),
-        ("test_input_required_result_capabilities", "Asks for elicitation and sampling; only what the client's capabilities allow is requested"),
+        (
+            "test_input_required_result_tampered_state",
+            "Asks with an integrity-protected requestState; a tampered state is rejected",
+        ),
+        (
+            "test_input_required_result_capabilities",
+            "Asks for elicitation and sampling; only what the client's capabilities allow is requested",
+        ),
     ]
     .into_iter()
     .map(|(name, description)| tool(name, description, NO_ARGS))
@@ -54,7 +75,8 @@ pub(crate) fn call(name: &str, token: u64) -> Result<CallResult, ToolError> {
         "test_input_required_result_request_state" => {
             let previous = client::request_state(token);
             client::set_request_state(token, CONFIRM_STATE);
-            let action = elicit(token, "confirm", "Please confirm to continue.", CONFIRM_SCHEMA).map_err(ToolError::Failed)?;
+            let action =
+                elicit(token, "confirm", "Please confirm to continue.", CONFIRM_SCHEMA).map_err(ToolError::Failed)?;
             let confirmed = confirmed(&action);
             Ok(match previous.as_deref() {
                 Some(CONFIRM_STATE) => text(format!("state-ok: confirmed={confirmed}")),
@@ -72,8 +94,11 @@ pub(crate) fn call(name: &str, token: u64) -> Result<CallResult, ToolError> {
             });
             let greeting = sample(token, "greeting", &request.to_string());
             let roots = roots(token, "client_roots");
-            let (name, greeting, roots) =
-                (name.map_err(ToolError::Failed)?, greeting.map_err(ToolError::Failed)?, roots.map_err(ToolError::Failed)?);
+            let (name, greeting, roots) = (
+                name.map_err(ToolError::Failed)?,
+                greeting.map_err(ToolError::Failed)?,
+                roots.map_err(ToolError::Failed)?,
+            );
             Ok(text(format!(
                 "{} Greeting: {}. Found {} root(s).",
                 self::greeting(&name),
@@ -92,7 +117,8 @@ pub(crate) fn call(name: &str, token: u64) -> Result<CallResult, ToolError> {
         }
         "test_input_required_result_tampered_state" => {
             client::set_request_state(token, TAMPER_STATE);
-            let action = elicit(token, "confirm", "Please confirm to continue.", CONFIRM_SCHEMA).map_err(ToolError::Failed)?;
+            let action =
+                elicit(token, "confirm", "Please confirm to continue.", CONFIRM_SCHEMA).map_err(ToolError::Failed)?;
             Ok(text(format!("State verified: confirmed={}", confirmed(&action))))
         }
         "test_input_required_result_capabilities" => {

@@ -6,7 +6,8 @@
 use crate::exports::outrigger::mcp::prompts::Guest as Prompts;
 use crate::outrigger::mcp::client::elicit;
 use crate::outrigger::mcp::types::{
-    Blob, CallContext, Content, ElicitAction, Prompt, PromptArgument, PromptMessage, PromptResult, ResourceContents, Role,
+    Blob, CallContext, Content, ElicitAction, Prompt, PromptArgument, PromptMessage, PromptResult, ResourceContents,
+    Role,
 };
 use crate::{Component, IMG, base64, parse};
 
@@ -19,7 +20,11 @@ fn prompt(name: &str, title: &str, description: &str, arguments: &[(&str, &str)]
         description: Some(description.into()),
         arguments: arguments
             .iter()
-            .map(|(name, description)| PromptArgument { name: (*name).into(), description: Some((*description).into()), required: true })
+            .map(|(name, description)| PromptArgument {
+                name: (*name).into(),
+                description: Some((*description).into()),
+                required: true,
+            })
             .collect(),
     }
 }
@@ -58,7 +63,11 @@ impl Prompts for Component {
         ]
     }
 
-    fn get_prompt(name: String, arguments: Vec<(String, String)>, ctx: CallContext) -> Option<Result<PromptResult, String>> {
+    fn get_prompt(
+        name: String,
+        arguments: Vec<(String, String)>,
+        ctx: CallContext,
+    ) -> Option<Result<PromptResult, String>> {
         let arg = |k: &str| arguments.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
         match name.as_str() {
             "test_simple_prompt" => messages(vec![user(Content::Text("This is a simple prompt for testing.".into()))]),
@@ -69,7 +78,9 @@ impl Prompts for Component {
                 messages(vec![user(Content::Text(format!("Prompt with arguments: arg1='{arg1}', arg2='{arg2}'")))])
             }
             "test_prompt_with_embedded_resource" => {
-                let Some(uri) = arg("resourceUri") else { return Some(Err("the argument `resourceUri` is required".into())) };
+                let Some(uri) = arg("resourceUri") else {
+                    return Some(Err("the argument `resourceUri` is required".into()));
+                };
                 messages(vec![
                     user(Content::EmbeddedResource(ResourceContents {
                         uri: uri.into(),
@@ -87,7 +98,12 @@ impl Prompts for Component {
             "test_input_required_result_prompt" => {
                 // Under 2026-07-28 an unanswered question fails: return at once, the
                 // server answers input_required and the retry brings the answer.
-                let action = match elicit(ctx.token, "user_context", "Please provide context for this prompt.", CONTEXT_SCHEMA) {
+                let action = match elicit(
+                    ctx.token,
+                    "user_context",
+                    "Please provide context for this prompt.",
+                    CONTEXT_SCHEMA,
+                ) {
                     Ok(action) => action,
                     Err(why) => return Some(Err(why)),
                 };

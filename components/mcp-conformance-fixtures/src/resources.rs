@@ -6,7 +6,9 @@
 //! the completions: an empty completion for `test_prompt_with_arguments`.
 use crate::exports::outrigger::mcp::completions::Guest as Completions;
 use crate::exports::outrigger::mcp::resources::Guest as Resources;
-use crate::outrigger::mcp::types::{CallContext, Completion, CompletionRef, ResourceContents, ResourceInfo, ResourceTemplate};
+use crate::outrigger::mcp::types::{
+    CallContext, Completion, CompletionRef, ResourceContents, ResourceInfo, ResourceTemplate,
+};
 use crate::{Component, IMG, base64};
 
 const STATIC_TEXT: &str = "This is the content of the static text resource.";
@@ -31,8 +33,20 @@ fn template_id(uri: &str) -> Option<&str> {
 impl Resources for Component {
     fn list_resources() -> Vec<ResourceInfo> {
         vec![
-            info("test://static-text", "static-text", "Static Text Resource", "A static text resource for testing", "text/plain"),
-            info("test://static-binary", "static-binary", "Static Binary Resource", "A static binary resource (image) for testing", "image/png"),
+            info(
+                "test://static-text",
+                "static-text",
+                "Static Text Resource",
+                "A static text resource for testing",
+                "text/plain",
+            ),
+            info(
+                "test://static-binary",
+                "static-binary",
+                "Static Binary Resource",
+                "A static binary resource (image) for testing",
+                "image/png",
+            ),
             info(
                 "test://watched-resource",
                 "watched-resource",
@@ -69,7 +83,12 @@ impl Resources for Component {
 }
 
 impl Completions for Component {
-    fn complete(reference: CompletionRef, _argument: String, _value: String, _context: Vec<(String, String)>) -> Option<Completion> {
+    fn complete(
+        reference: CompletionRef,
+        _argument: String,
+        _value: String,
+        _context: Vec<(String, String)>,
+    ) -> Option<Completion> {
         match reference {
             CompletionRef::Prompt(name) if name == "test_prompt_with_arguments" => {
                 Some(Completion { values: Vec::new(), total: Some(0), has_more: false })

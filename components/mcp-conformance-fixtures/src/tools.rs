@@ -4,7 +4,9 @@
 //! `test_input_required_result_*` tools live in [`crate::mrtr`].
 use crate::exports::outrigger::mcp::tools::Guest as Tools;
 use crate::outrigger::mcp::client::{self, elicit, sample};
-use crate::outrigger::mcp::types::{Blob, CallContext, CallResult, Content, ElicitAction, ResourceContents, Tool, ToolError};
+use crate::outrigger::mcp::types::{
+    Blob, CallContext, CallResult, Content, ElicitAction, ResourceContents, Tool, ToolError,
+};
 use crate::{Component, IMG, NO_ARGS, WAV, base64, error, mrtr, parse, sampled_text, text, tool};
 use serde_json::json;
 use std::thread::sleep;
@@ -32,7 +34,11 @@ impl Tools for Component {
             tool("test_image_content", "Tests image content response", NO_ARGS),
             tool("test_audio_content", "Tests audio content response", NO_ARGS),
             tool("test_embedded_resource", "Tests embedded resource content response", NO_ARGS),
-            tool("test_multiple_content_types", "Tests response with multiple content types (text, image, resource)", NO_ARGS),
+            tool(
+                "test_multiple_content_types",
+                "Tests response with multiple content types (text, image, resource)",
+                NO_ARGS,
+            ),
             tool("test_tool_with_logging", "Tests tool that emits log messages during execution", NO_ARGS),
             tool("test_error_handling", "Tests error response handling", NO_ARGS),
             tool("test_tool_with_progress", "Tests tool that reports progress notifications", NO_ARGS),
@@ -47,14 +53,42 @@ impl Tools for Component {
                 r#"{"type":"object","properties":{"message":{"type":"string","description":"The message to show the user"}},"required":["message"]}"#,
             ),
             tool("test_elicitation_sep1034_defaults", "Tests elicitation with default values per SEP-1034", NO_ARGS),
-            tool("test_elicitation_sep1330_enums", "Tests elicitation with enum schema improvements per SEP-1330", NO_ARGS),
-            tool("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)", SCHEMA_2020_12),
+            tool(
+                "test_elicitation_sep1330_enums",
+                "Tests elicitation with enum schema improvements per SEP-1330",
+                NO_ARGS,
+            ),
+            tool(
+                "json_schema_2020_12_tool",
+                "Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)",
+                SCHEMA_2020_12,
+            ),
             tool("test_reconnection", "Tests SSE stream reconnection (SEP-1699): returns a text result", NO_ARGS),
-            tool("test_missing_capability", "Needs the client's sampling capability; fails with -32021 without it", NO_ARGS),
-            tool("test_streaming_elicitation", "Streams a progress notification and then its result, asking the client nothing", NO_ARGS),
-            tool("test_logging_tool", "Logs one message (sent only when the request set a log level) and returns", NO_ARGS),
-            tool("test_trigger_tool_change", "Triggers a tools/list_changed notification to subscribed listeners", NO_ARGS),
-            tool("test_trigger_prompt_change", "Triggers a prompts/list_changed notification to subscribed listeners", NO_ARGS),
+            tool(
+                "test_missing_capability",
+                "Needs the client's sampling capability; fails with -32021 without it",
+                NO_ARGS,
+            ),
+            tool(
+                "test_streaming_elicitation",
+                "Streams a progress notification and then its result, asking the client nothing",
+                NO_ARGS,
+            ),
+            tool(
+                "test_logging_tool",
+                "Logs one message (sent only when the request set a log level) and returns",
+                NO_ARGS,
+            ),
+            tool(
+                "test_trigger_tool_change",
+                "Triggers a tools/list_changed notification to subscribed listeners",
+                NO_ARGS,
+            ),
+            tool(
+                "test_trigger_prompt_change",
+                "Triggers a prompts/list_changed notification to subscribed listeners",
+                NO_ARGS,
+            ),
         ];
         tools.extend(mrtr::list());
         tools
@@ -67,7 +101,9 @@ impl Tools for Component {
             "test_simple_text" => Ok(text("This is a simple text response for testing.")),
             "test_image_content" => Ok(one(image())),
             "test_audio_content" => Ok(one(Content::Audio(Blob { data: base64(WAV), mime_type: "audio/wav".into() }))),
-            "test_embedded_resource" => Ok(one(embedded("test://embedded-resource", "text/plain", "This is an embedded resource content."))),
+            "test_embedded_resource" => {
+                Ok(one(embedded("test://embedded-resource", "text/plain", "This is an embedded resource content.")))
+            }
             "test_multiple_content_types" => Ok(CallResult {
                 content: vec![
                     Content::Text("Multiple content types test:".into()),
@@ -159,13 +195,20 @@ fn image() -> Content {
 
 /// An embedded text resource.
 fn embedded(uri: &str, mime_type: &str, body: &str) -> Content {
-    Content::EmbeddedResource(ResourceContents { uri: uri.into(), mime_type: Some(mime_type.into()), text: Some(body.into()), blob: None })
+    Content::EmbeddedResource(ResourceContents {
+        uri: uri.into(),
+        mime_type: Some(mime_type.into()),
+        text: Some(body.into()),
+        blob: None,
+    })
 }
 
 /// `action=…, content=…` for an elicitation answer, as the fixture reports it.
 fn describe(action: &ElicitAction) -> String {
     match action {
-        ElicitAction::Accept(content) => format!("action=accept, content={}", serde_json::to_string(&parse(content)).unwrap_or_default()),
+        ElicitAction::Accept(content) => {
+            format!("action=accept, content={}", serde_json::to_string(&parse(content)).unwrap_or_default())
+        }
         ElicitAction::Decline => "action=decline, content=undefined".into(),
         ElicitAction::Cancel => "action=cancel, content=undefined".into(),
     }

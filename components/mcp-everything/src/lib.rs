@@ -42,11 +42,24 @@ impl Tools for Component {
             tool(
                 "slow",
                 "Counts `steps` steps of `delay_ms` each, reporting progress; stops when cancelled.",
-                object(json!({"steps": {"type": "integer", "minimum": 1}, "delay_ms": {"type": "integer", "minimum": 0}}), &["steps"]),
+                object(
+                    json!({"steps": {"type": "integer", "minimum": 1}, "delay_ms": {"type": "integer", "minimum": 0}}),
+                    &["steps"],
+                ),
                 Some(object(json!({"completed": {"type": "integer"}}), &["completed"])),
             ),
-            tool("ask_name", "Asks the user for their name (elicitation) and greets them.", object(json!({}), &[]), None),
-            tool("summarize", "Asks the client's model to summarize a text (sampling).", object(json!({"text": {"type": "string"}}), &["text"]), None),
+            tool(
+                "ask_name",
+                "Asks the user for their name (elicitation) and greets them.",
+                object(json!({}), &[]),
+                None,
+            ),
+            tool(
+                "summarize",
+                "Asks the client's model to summarize a text (sampling).",
+                object(json!({"text": {"type": "string"}}), &["text"]),
+                None,
+            ),
             tool("list_roots", "Lists the client's roots.", object(json!({}), &[]), None),
             tool("logo", "Returns a small PNG image and a link to the logo resource.", object(json!({}), &[]), None),
             tool("fail", "Always fails with a tool error.", object(json!({}), &[]), None),
@@ -58,7 +71,12 @@ impl Tools for Component {
         match name.as_str() {
             "echo" => Ok(text(args["text"].as_str().unwrap_or_default())),
             "slow" => slow(&args, &ctx),
-            "ask_name" => match elicit(ctx.token, "name", "What is your name?", &object(json!({"name": {"type": "string"}}), &["name"]).to_string()) {
+            "ask_name" => match elicit(
+                ctx.token,
+                "name",
+                "What is your name?",
+                &object(json!({"name": {"type": "string"}}), &["name"]).to_string(),
+            ) {
                 Ok(ElicitAction::Accept(content)) => {
                     let content: Value = serde_json::from_str(&content).unwrap_or_default();
                     Ok(text(format!("Hello, {}!", content["name"].as_str().unwrap_or("stranger"))))
@@ -73,8 +91,10 @@ impl Tools for Component {
                     "messages": [{ "role": "user", "content": { "type": "text", "text": prompt } }],
                     "maxTokens": 100,
                 });
-                let answer: Value = serde_json::from_str(&sample(ctx.token, "summary", &request.to_string()).map_err(ToolError::Failed)?)
-                    .map_err(|e| ToolError::Failed(e.to_string()))?;
+                let answer: Value = serde_json::from_str(
+                    &sample(ctx.token, "summary", &request.to_string()).map_err(ToolError::Failed)?,
+                )
+                .map_err(|e| ToolError::Failed(e.to_string()))?;
                 Ok(text(answer["content"]["text"].as_str().unwrap_or_default()))
             }
             "list_roots" => {
@@ -95,7 +115,11 @@ impl Tools for Component {
                 structured_content: None,
                 is_error: false,
             }),
-            "fail" => Ok(CallResult { content: vec![Content::Text("this tool always fails".into())], structured_content: None, is_error: true }),
+            "fail" => Ok(CallResult {
+                content: vec![Content::Text("this tool always fails".into())],
+                structured_content: None,
+                is_error: true,
+            }),
             _ => Err(ToolError::UnknownTool),
         }
     }

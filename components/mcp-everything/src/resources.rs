@@ -4,16 +4,16 @@ use crate::exports::outrigger::mcp::completions::Guest as Completions;
 use crate::exports::outrigger::mcp::prompts::Guest as Prompts;
 use crate::exports::outrigger::mcp::resources::Guest as Resources;
 use crate::outrigger::mcp::types::{
-    CallContext, Completion, CompletionRef, Content, Prompt, PromptArgument, PromptMessage, PromptResult, ResourceContents,
-    ResourceInfo, ResourceTemplate, Role,
+    CallContext, Completion, CompletionRef, Content, Prompt, PromptArgument, PromptMessage, PromptResult,
+    ResourceContents, ResourceInfo, ResourceTemplate, Role,
 };
 
 /// A 1×1 transparent PNG.
 pub const LOGO_PNG: &[u8] = &[
-    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00, 0x01,
-    0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41,
-    0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00, 0x00, 0x00, 0x49,
-    0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4, 0x89, 0x00, 0x00, 0x00, 0x0d, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0d, 0x0a, 0x2d, 0xb4, 0x00, 0x00,
+    0x00, 0x00, 0x49, 0x45, 0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
 ];
 
 const README: &str = "# outrigger\nMCP tools, resources and prompts as WebAssembly components.\n";
@@ -30,7 +30,13 @@ impl Resources for Component {
                 description: Some("What outrigger is.".into()),
                 mime_type: Some("text/markdown".into()),
             },
-            ResourceInfo { uri: "docs://logo.png".into(), name: "logo".into(), title: None, description: None, mime_type: Some("image/png".into()) },
+            ResourceInfo {
+                uri: "docs://logo.png".into(),
+                name: "logo".into(),
+                title: None,
+                description: None,
+                mime_type: Some("image/png".into()),
+            },
         ]
     }
 
@@ -62,12 +68,20 @@ impl Prompts for Component {
             description: Some("Asks the model to greet someone.".into()),
             arguments: vec![
                 PromptArgument { name: "name".into(), description: Some("Who to greet".into()), required: true },
-                PromptArgument { name: "style".into(), description: Some("formal, friendly or pirate".into()), required: false },
+                PromptArgument {
+                    name: "style".into(),
+                    description: Some("formal, friendly or pirate".into()),
+                    required: false,
+                },
             ],
         }]
     }
 
-    fn get_prompt(name: String, arguments: Vec<(String, String)>, _ctx: CallContext) -> Option<Result<PromptResult, String>> {
+    fn get_prompt(
+        name: String,
+        arguments: Vec<(String, String)>,
+        _ctx: CallContext,
+    ) -> Option<Result<PromptResult, String>> {
         if name != "greet" {
             return None;
         }
@@ -76,13 +90,21 @@ impl Prompts for Component {
         let style = arg("style").unwrap_or_else(|| "friendly".into());
         Some(Ok(PromptResult {
             description: Some(format!("A {style} greeting")),
-            messages: vec![PromptMessage { role: Role::User, content: Content::Text(format!("Greet {who} in a {style} way.")) }],
+            messages: vec![PromptMessage {
+                role: Role::User,
+                content: Content::Text(format!("Greet {who} in a {style} way.")),
+            }],
         }))
     }
 }
 
 impl Completions for Component {
-    fn complete(reference: CompletionRef, argument: String, value: String, _context: Vec<(String, String)>) -> Option<Completion> {
+    fn complete(
+        reference: CompletionRef,
+        argument: String,
+        value: String,
+        _context: Vec<(String, String)>,
+    ) -> Option<Completion> {
         let options: &[&str] = match (&reference, argument.as_str()) {
             (CompletionRef::Prompt(p), "style") if p == "greet" => &STYLES,
             (CompletionRef::ResourceTemplate(t), "topic") if t == "notes://{topic}" => &TOPICS,

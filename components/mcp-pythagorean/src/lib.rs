@@ -16,9 +16,15 @@ impl Tools for Component {
         vec![Tool {
             name: "pythagorean".into(),
             title: Some("Hypotenuse".into()),
-            description: Some("The length of the hypotenuse of a right triangle with legs a and b: sqrt(a² + b²).".into()),
-            input_schema: r#"{"type":"object","properties":{"a":{"type":"number"},"b":{"type":"number"}},"required":["a","b"]}"#.into(),
-            output_schema: Some(r#"{"type":"object","properties":{"hypotenuse":{"type":"number"}},"required":["hypotenuse"]}"#.into()),
+            description: Some(
+                "The length of the hypotenuse of a right triangle with legs a and b: sqrt(a² + b²).".into(),
+            ),
+            input_schema:
+                r#"{"type":"object","properties":{"a":{"type":"number"},"b":{"type":"number"}},"required":["a","b"]}"#
+                    .into(),
+            output_schema: Some(
+                r#"{"type":"object","properties":{"hypotenuse":{"type":"number"}},"required":["hypotenuse"]}"#.into(),
+            ),
             annotations: Some(r#"{"readOnlyHint":true,"idempotentHint":true}"#.into()),
         }]
     }
@@ -27,8 +33,10 @@ impl Tools for Component {
         if name != "pythagorean" {
             return Err(ToolError::UnknownTool);
         }
-        let args: serde_json::Value = serde_json::from_str(&arguments).map_err(|e| ToolError::InvalidArguments(e.to_string()))?;
-        let leg = |k: &str| args[k].as_f64().ok_or_else(|| ToolError::InvalidArguments(format!("`{k}` must be a number")));
+        let args: serde_json::Value =
+            serde_json::from_str(&arguments).map_err(|e| ToolError::InvalidArguments(e.to_string()))?;
+        let leg =
+            |k: &str| args[k].as_f64().ok_or_else(|| ToolError::InvalidArguments(format!("`{k}` must be a number")));
         let (a, b) = (leg("a")?, leg("b")?);
         let sum = square(a) + square(b);
         client::log(ctx.token, "debug", &serde_json::json!({ "a²+b²": sum }).to_string());

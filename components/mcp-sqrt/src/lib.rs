@@ -20,8 +20,11 @@ impl Tools for Component {
             name: "sqrt".into(),
             title: Some("Square root".into()),
             description: Some("The square root of a non-negative number.".into()),
-            input_schema: r#"{"type":"object","properties":{"x":{"type":"number","minimum":0}},"required":["x"]}"#.into(),
-            output_schema: Some(r#"{"type":"object","properties":{"result":{"type":"number"}},"required":["result"]}"#.into()),
+            input_schema: r#"{"type":"object","properties":{"x":{"type":"number","minimum":0}},"required":["x"]}"#
+                .into(),
+            output_schema: Some(
+                r#"{"type":"object","properties":{"result":{"type":"number"}},"required":["result"]}"#.into(),
+            ),
             annotations: Some(r#"{"readOnlyHint":true,"idempotentHint":true}"#.into()),
         }]
     }
@@ -30,7 +33,8 @@ impl Tools for Component {
         if name != "sqrt" {
             return Err(ToolError::UnknownTool);
         }
-        let args: serde_json::Value = serde_json::from_str(&arguments).map_err(|e| ToolError::InvalidArguments(e.to_string()))?;
+        let args: serde_json::Value =
+            serde_json::from_str(&arguments).map_err(|e| ToolError::InvalidArguments(e.to_string()))?;
         let x = args["x"].as_f64().ok_or_else(|| ToolError::InvalidArguments("`x` must be a number".into()))?;
         let result = Component::sqrt(x).map_err(ToolError::InvalidArguments)?;
         Ok(CallResult {

@@ -21,7 +21,9 @@ impl Tools for Component {
             title: Some("Square".into()),
             description: Some("The square of a number.".into()),
             input_schema: r#"{"type":"object","properties":{"x":{"type":"number"}},"required":["x"]}"#.into(),
-            output_schema: Some(r#"{"type":"object","properties":{"result":{"type":"number"}},"required":["result"]}"#.into()),
+            output_schema: Some(
+                r#"{"type":"object","properties":{"result":{"type":"number"}},"required":["result"]}"#.into(),
+            ),
             annotations: Some(r#"{"readOnlyHint":true,"idempotentHint":true}"#.into()),
         }]
     }
@@ -30,7 +32,8 @@ impl Tools for Component {
         if name != "square" {
             return Err(ToolError::UnknownTool);
         }
-        let args: serde_json::Value = serde_json::from_str(&arguments).map_err(|e| ToolError::InvalidArguments(e.to_string()))?;
+        let args: serde_json::Value =
+            serde_json::from_str(&arguments).map_err(|e| ToolError::InvalidArguments(e.to_string()))?;
         let x = args["x"].as_f64().ok_or_else(|| ToolError::InvalidArguments("`x` must be a number".into()))?;
         let result = Component::square(x);
         Ok(CallResult {

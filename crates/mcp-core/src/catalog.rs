@@ -66,7 +66,10 @@ impl Catalog {
                         for p in ps {
                             if let Some(first) = c.prompt_index.get(&p.name) {
                                 let owner = &c.prompts[*first].0;
-                                c.problems.push(format!("`{}` and `{owner}` both offer prompt `{}`: `{owner}`'s is used", m.name, p.name));
+                                c.problems.push(format!(
+                                    "`{}` and `{owner}` both offer prompt `{}`: `{owner}`'s is used",
+                                    m.name, p.name
+                                ));
                                 continue;
                             }
                             c.prompt_index.insert(p.name.clone(), c.prompts.len());

@@ -106,9 +106,9 @@ impl Drop for CallGuard {
 }
 
 fn call(token: u64) -> Result<Rc<CallState>, String> {
-    CALLS
-        .with(|c| c.borrow().get(&token).cloned())
-        .ok_or_else(|| format!("token {token} names no call in progress (pass the `ctx.token` of the call being handled)"))
+    CALLS.with(|c| c.borrow().get(&token).cloned()).ok_or_else(|| {
+        format!("token {token} names no call in progress (pass the `ctx.token` of the call being handled)")
+    })
 }
 
 fn session(c: &CallState) -> Result<Rc<Session>, String> {
@@ -128,19 +128,30 @@ impl CallState {
     /// request answered by the client's retry (2026-07-28). `valid` says whether
     /// an answer has the shape `method`'s result must have; a retry whose answer
     /// does not is asked again.
-    async fn ask(&self, key: &str, capability: &str, method: &str, params: Value, valid: fn(&Value) -> bool) -> Result<Value, String> {
+    async fn ask(
+        &self,
+        key: &str,
+        capability: &str,
+        method: &str,
+        params: Value,
+        valid: fn(&Value) -> bool,
+    ) -> Result<Value, String> {
         if !self.client_can(capability) {
             if self.stateless() {
                 self.missing_capabilities.borrow_mut().insert(capability.into(), json!({}));
             }
-            return Err(format!("the client did not declare the `{capability}` capability, so it cannot be asked ({method})"));
+            return Err(format!(
+                "the client did not declare the `{capability}` capability, so it cannot be asked ({method})"
+            ));
         }
         if self.stateless() {
             if let Some(answer) = self.input_responses.get(key).filter(|a| valid(a)) {
                 return Ok(answer.clone());
             }
             self.input_requests.borrow_mut().insert(key.into(), json!({ "method": method, "params": params }));
-            return Err(format!("input-required: {method} ({key}) is asked of the client; return now, the call is retried with the answer"));
+            return Err(format!(
+                "input-required: {method} ({key}) is asked of the client; return now, the call is retried with the answer"
+            ));
         }
         let s = session(self)?;
         s.request(method, params, Some(&self.request)).await.map_err(|e| match e {
@@ -184,15 +195,21 @@ impl Guest for Client {
         call(token).map(|c| c.cancelled.get()).unwrap_or(true)
     }
 
-    async fn elicit(token: u64, key: String, message: String, requested_schema: String) -> Result<ElicitAction, String> {
+    async fn elicit(
+        token: u64,
+        key: String,
+        message: String,
+        requested_schema: String,
+    ) -> Result<ElicitAction, String> {
         let c = call(token)?;
-        let schema: Value = serde_json::from_str(&requested_schema)
-            .map_err(|e| format!("requested-schema is not valid JSON: {e}"))?;
+        let schema: Value =
+            serde_json::from_str(&requested_schema).map_err(|e| format!("requested-schema is not valid JSON: {e}"))?;
         let mut params = json!({ "message": message, "requestedSchema": schema });
         if version::at_least(c.version, version::LATEST_SESSION) {
             params["mode"] = json!("form");
         }
-        let valid = |a: &Value| matches!(a.get("action").and_then(Value::as_str), Some("accept" | "decline" | "cancel"));
+        let valid =
+            |a: &Value| matches!(a.get("action").and_then(Value::as_str), Some("accept" | "decline" | "cancel"));
         let answer = c.ask(&key, "elicitation", "elicitation/create", params, valid).await?;
         match answer.get("action").and_then(Value::as_str) {
             Some("accept") => Ok(ElicitAction::Accept(answer.get("content").cloned().unwrap_or(json!({})).to_string())),

@@ -17,7 +17,8 @@ pub struct ServerConfig {
     pub max_concurrent_calls: usize,
 }
 
-const KNOWN: [&str; 5] = ["MCP_SERVER_NAME", "MCP_SERVER_VERSION", "MCP_INSTRUCTIONS", "MCP_PAGE_SIZE", "MCP_MAX_CONCURRENT_CALLS"];
+const KNOWN: [&str; 5] =
+    ["MCP_SERVER_NAME", "MCP_SERVER_VERSION", "MCP_INSTRUCTIONS", "MCP_PAGE_SIZE", "MCP_MAX_CONCURRENT_CALLS"];
 
 impl Default for ServerConfig {
     fn default() -> Self {
@@ -54,7 +55,9 @@ impl ServerConfig {
                 },
                 "MCP_MAX_CONCURRENT_CALLS" => match v.parse::<usize>() {
                     Ok(n) if n > 0 => c.max_concurrent_calls = n,
-                    _ => errors.push(format!("MCP_MAX_CONCURRENT_CALLS={v:?}: expected a whole number above 0, e.g. 16")),
+                    _ => {
+                        errors.push(format!("MCP_MAX_CONCURRENT_CALLS={v:?}: expected a whole number above 0, e.g. 16"))
+                    }
                 },
                 other if other.starts_with("MCP_HTTP_") => {} // the HTTP transport's own settings
                 other => errors.push(format!("unknown setting {other}: the MCP server reads {}", KNOWN.join(", "))),

@@ -1,8 +1,8 @@
 //! The WIT records of `outrigger:mcp/types` as MCP JSON, and MCP JSON back into WIT
 //! where a request carries it (completion references, prompt arguments).
 use crate::bindings::outrigger::mcp::types::{
-    Blob, CallResult, Completion, Content, Prompt, PromptResult, ResourceContents, ResourceInfo as Resource, ResourceLink,
-    ResourceTemplate, Role, Tool,
+    Blob, CallResult, Completion, Content, Prompt, PromptResult, ResourceContents, ResourceInfo as Resource,
+    ResourceLink, ResourceTemplate, Role, Tool,
 };
 use data_encoding::BASE64;
 use serde_json::{Map, Value, json};
@@ -166,7 +166,5 @@ pub fn completion(c: &Completion) -> Value {
 /// `{"a": "1", "b": 2}` → `[("a","1"), ("b","2")]`: prompt arguments are strings.
 pub fn string_pairs(v: Option<&Value>) -> Vec<(String, String)> {
     let Some(Value::Object(m)) = v else { return Vec::new() };
-    m.iter()
-        .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
-        .collect()
+    m.iter().map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))).collect()
 }

@@ -42,10 +42,20 @@ impl Id {
 /// One incoming message.
 #[derive(Debug)]
 pub enum Incoming {
-    Request { id: Id, method: String, params: Map<String, Value> },
-    Notification { method: String, params: Map<String, Value> },
+    Request {
+        id: Id,
+        method: String,
+        params: Map<String, Value>,
+    },
+    Notification {
+        method: String,
+        params: Map<String, Value>,
+    },
     /// The client's answer to a request the server sent.
-    Response { id: Id, outcome: Result<Value, Value> },
+    Response {
+        id: Id,
+        outcome: Result<Value, Value>,
+    },
     /// Not a usable message: answer with this error (id null when unknown).
     Invalid(ErrorReply),
 }
@@ -86,7 +96,10 @@ pub fn classify(value: Value) -> Incoming {
     let mut obj = match value {
         Value::Object(o) => o,
         Value::Array(_) => {
-            return invalid(None, "batches are not supported (MCP removed JSON-RPC batching in 2025-06-18): send one message at a time");
+            return invalid(
+                None,
+                "batches are not supported (MCP removed JSON-RPC batching in 2025-06-18): send one message at a time",
+            );
         }
         _ => return invalid(None, "a JSON-RPC message must be a JSON object"),
     };
@@ -107,7 +120,9 @@ pub fn classify(value: Value) -> Incoming {
                 Some(Value::Object(p)) => p,
                 Some(_) => {
                     return match id {
-                        Some(id) => Incoming::Invalid(ErrorReply::new(Some(id), INVALID_PARAMS, "`params` must be an object")),
+                        Some(id) => {
+                            Incoming::Invalid(ErrorReply::new(Some(id), INVALID_PARAMS, "`params` must be an object"))
+                        }
                         None => Incoming::Notification { method, params: Map::new() },
                     };
                 }
@@ -121,7 +136,9 @@ pub fn classify(value: Value) -> Incoming {
         None => match (id, obj.remove("result"), obj.remove("error")) {
             (Some(id), Some(result), None) => Incoming::Response { id, outcome: Ok(result) },
             (Some(id), None, Some(error)) => Incoming::Response { id, outcome: Err(error) },
-            (id, _, _) => invalid(id, "a message needs `method` (a request or notification) or `id` with `result` or `error`"),
+            (id, _, _) => {
+                invalid(id, "a message needs `method` (a request or notification) or `id` with `result` or `error`")
+            }
         },
     }
 }
@@ -169,17 +186,32 @@ mod tests {
     #[test]
     fn invalid_requests_keep_their_id() {
         assert_eq!(code(parse(r#"{"jsonrpc":"1.0","id":7,"method":"ping"}"#)), (Some(Id::Num(7)), INVALID_REQUEST));
-        assert_eq!(code(parse(r#"{"jsonrpc":"2.0","id":"a","method":3}"#)), (Some(Id::Str("a".into())), INVALID_REQUEST));
+        assert_eq!(
+            code(parse(r#"{"jsonrpc":"2.0","id":"a","method":3}"#)),
+            (Some(Id::Str("a".into())), INVALID_REQUEST)
+        );
         assert_eq!(code(parse(r#"[{"jsonrpc":"2.0","id":1,"method":"ping"}]"#)), (None, INVALID_REQUEST));
-        assert_eq!(code(parse(r#"{"jsonrpc":"2.0","id":1,"method":"x","params":[1]}"#)), (Some(Id::Num(1)), INVALID_PARAMS));
+        assert_eq!(
+            code(parse(r#"{"jsonrpc":"2.0","id":1,"method":"x","params":[1]}"#)),
+            (Some(Id::Num(1)), INVALID_PARAMS)
+        );
         assert_eq!(code(parse(r#"{"jsonrpc":"2.0","id":{},"method":"ping"}"#)), (None, INVALID_REQUEST));
     }
 
     #[test]
     fn requests_notifications_and_responses() {
-        assert!(matches!(parse(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#), Incoming::Request { id: Id::Num(1), .. }));
-        assert!(matches!(parse(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#), Incoming::Notification { .. }));
+        assert!(matches!(
+            parse(r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#),
+            Incoming::Request { id: Id::Num(1), .. }
+        ));
+        assert!(matches!(
+            parse(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#),
+            Incoming::Notification { .. }
+        ));
         assert!(matches!(parse(r#"{"jsonrpc":"2.0","id":3,"result":{}}"#), Incoming::Response { outcome: Ok(_), .. }));
-        assert!(matches!(parse(r#"{"jsonrpc":"2.0","id":3,"error":{"code":1}}"#), Incoming::Response { outcome: Err(_), .. }));
+        assert!(matches!(
+            parse(r#"{"jsonrpc":"2.0","id":3,"error":{"code":1}}"#),
+            Incoming::Response { outcome: Err(_), .. }
+        ));
     }
 }

@@ -76,7 +76,9 @@ impl Server {
             Incoming::Invalid(e) => session.send(&e.to_json(), None),
             Incoming::Response { id, outcome } => {
                 if !session.deliver(&id, outcome) {
-                    eprintln!("mcp: a response for request {id:?}, which the server did not send or no longer waits for");
+                    eprintln!(
+                        "mcp: a response for request {id:?}, which the server did not send or no longer waits for"
+                    );
                 }
             }
             Incoming::Notification { method, params } => self.notified(session, &method, &params),
@@ -117,7 +119,13 @@ impl Server {
         }
     }
 
-    async fn request(&self, session: &Rc<Session>, id: &Id, method: &str, params: Map<String, Value>) -> Result<Value, ErrorReply> {
+    async fn request(
+        &self,
+        session: &Rc<Session>,
+        id: &Id,
+        method: &str,
+        params: Map<String, Value>,
+    ) -> Result<Value, ErrorReply> {
         let (version, client_capabilities) = match stateless_context(session, id, &params)? {
             Some(found) => found,
             None => (session.version().unwrap_or(version::LATEST_SESSION), session.client_capabilities()),

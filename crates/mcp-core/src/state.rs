@@ -30,7 +30,9 @@ pub fn seal(state: &str) -> String {
 
 /// The state inside a sealed string, if it is intact.
 pub fn open(sealed: &str) -> Result<String, String> {
-    let bad = || "requestState integrity check failed: pass back the requestState of the previous round unchanged".to_string();
+    let bad = || {
+        "requestState integrity check failed: pass back the requestState of the previous round unchanged".to_string()
+    };
     let (payload, tag) = sealed.split_once('.').ok_or_else(bad)?;
     let payload = BASE64URL_NOPAD.decode(payload.as_bytes()).map_err(|_| bad())?;
     let tag = HEXLOWER.decode(tag.as_bytes()).map_err(|_| bad())?;

@@ -19,7 +19,8 @@ pub const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
 /// `_meta` key of the server's name and version in a 2026-07-28 result.
 pub const META_SERVER_INFO: &str = "io.modelcontextprotocol/serverInfo";
 /// Methods 2026-07-28 removed: unknown (-32601) on the stateless path.
-pub const REMOVED_IN_STATELESS: [&str; 5] = ["initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"];
+pub const REMOVED_IN_STATELESS: [&str; 5] =
+    ["initialize", "ping", "logging/setLevel", "resources/subscribe", "resources/unsubscribe"];
 /// `_meta` key of the client's name and version in a 2026-07-28 request.
 pub const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
 

@@ -69,7 +69,10 @@ fn base_endpoint_gets_signal_paths_and_per_signal_endpoints_are_used_as_is() {
     let c = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector")]);
     assert_eq!(c.traces.endpoint.port, 80);
     let c = config(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://[::1]:4318")]);
-    assert_eq!((c.traces.endpoint.host.as_str(), c.traces.endpoint.url().as_str()), ("::1", "http://[::1]:4318/v1/traces"));
+    assert_eq!(
+        (c.traces.endpoint.host.as_str(), c.traces.endpoint.url().as_str()),
+        ("::1", "http://[::1]:4318/v1/traces")
+    );
 }
 
 #[test]
@@ -77,9 +80,16 @@ fn grpc_uses_the_origin_and_its_own_default() {
     let c = config(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
     assert_eq!(c.traces.protocol, Protocol::Grpc);
     assert_eq!(c.traces.endpoint.url(), "http://localhost:4317/");
-    let c = config(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "GRPC"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4317/v1/traces")]);
+    let c = config(&[
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "GRPC"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4317/v1/traces"),
+    ]);
     assert_eq!(c.traces.endpoint.url(), "https://collector:4317/");
-    assert!(c.warnings.iter().any(|w| w.key == "OTEL_EXPORTER_OTLP_ENDPOINT" && w.message.contains("ignored")), "{:?}", c.warnings);
+    assert!(
+        c.warnings.iter().any(|w| w.key == "OTEL_EXPORTER_OTLP_ENDPOINT" && w.message.contains("ignored")),
+        "{:?}",
+        c.warnings
+    );
     // Scheme-less: secure unless INSECURE is true.
     let c = config(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4317")]);
     assert!(c.traces.endpoint.tls);
@@ -126,7 +136,10 @@ fn per_signal_variables_override_the_general_ones() {
         ],
     )
     .unwrap();
-    assert_eq!((c.traces.protocol, c.logs.protocol, c.metrics.protocol), (Protocol::Grpc, Protocol::HttpProtobuf, Protocol::Grpc));
+    assert_eq!(
+        (c.traces.protocol, c.logs.protocol, c.metrics.protocol),
+        (Protocol::Grpc, Protocol::HttpProtobuf, Protocol::Grpc)
+    );
     assert_eq!(c.logs.endpoint.url(), "https://logs.example.com/otlp/logs");
     assert_eq!(c.traces.headers, [("x-general".to_string(), "1".to_string())]);
     assert_eq!(c.metrics.headers, [("x-metrics".to_string(), "2".to_string())], "replaced, not merged");
@@ -144,20 +157,32 @@ fn per_signal_variables_override_the_general_ones() {
 fn headers_and_resource_attributes_are_percent_decoded() {
     let c = config(&[
         ("OTEL_EXPORTER_OTLP_HEADERS", " Authorization = Basic%20dXNlcjpwYXNz , X-Tenant=a%2Cb%3Dc ,"),
-        ("OTEL_RESOURCE_ATTRIBUTES", "service.name=ignored,deployment.environment=prod%20eu,k%3D1=v%2C1,note=%E2%9C%93"),
+        (
+            "OTEL_RESOURCE_ATTRIBUTES",
+            "service.name=ignored,deployment.environment=prod%20eu,k%3D1=v%2C1,note=%E2%9C%93",
+        ),
         ("OTEL_SERVICE_NAME", "checkout"),
     ]);
     assert_eq!(
         c.traces.headers,
-        [("authorization".to_string(), "Basic dXNlcjpwYXNz".to_string()), ("x-tenant".to_string(), "a,b=c".to_string())]
+        [
+            ("authorization".to_string(), "Basic dXNlcjpwYXNz".to_string()),
+            ("x-tenant".to_string(), "a,b=c".to_string())
+        ]
     );
     let attrs: Vec<(&str, &str)> = c.resource_attributes.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    assert_eq!(attrs, [("deployment.environment", "prod eu"), ("k=1", "v,1"), ("note", "✓"), ("service.name", "checkout")]);
+    assert_eq!(
+        attrs,
+        [("deployment.environment", "prod eu"), ("k=1", "v,1"), ("note", "✓"), ("service.name", "checkout")]
+    );
     let r = c.resource();
     assert_eq!(r.attributes.len(), 4);
 
     let c = config(&[("OTEL_RESOURCE_ATTRIBUTES", "service.name=from-attrs,a=1,a=2")]);
-    assert_eq!(c.resource_attributes, [("service.name".to_string(), "from-attrs".to_string()), ("a".to_string(), "2".to_string())]);
+    assert_eq!(
+        c.resource_attributes,
+        [("service.name".to_string(), "from-attrs".to_string()), ("a".to_string(), "2".to_string())]
+    );
 }
 
 #[test]
@@ -170,7 +195,11 @@ fn booleans_timeouts_and_empty_values() {
     let c = config(&[("OTEL_SDK_DISABLED", "false"), ("OTEL_TRACES_EXPORTER", "none"), ("OTEL_LOGS_EXPORTER", "otlp")]);
     assert!(!c.traces.enabled && c.logs.enabled && c.metrics.enabled && c.warnings.is_empty());
     // Timeout 0 is no limit; empty values are unset.
-    let c = config(&[("OTEL_EXPORTER_OTLP_TIMEOUT", "0"), ("OTEL_EXPORTER_OTLP_ENDPOINT", ""), ("OTEL_BSP_MAX_QUEUE_SIZE", " ")]);
+    let c = config(&[
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "0"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", ""),
+        ("OTEL_BSP_MAX_QUEUE_SIZE", " "),
+    ]);
     assert_eq!(c.traces.timeout, Duration::from_millis(u32::MAX as u64));
     assert_eq!(c.traces.endpoint.url(), "http://localhost:4318/v1/traces");
     assert_eq!(c.span_batch.max_queue_size, 2048);
@@ -185,7 +214,11 @@ fn booleans_timeouts_and_empty_values() {
     ]);
     assert_eq!(c.span_batch.schedule_delay, Duration::from_millis(250));
     assert_eq!(c.span_batch.export_timeout, Duration::from_millis(u32::MAX as u64));
-    assert_eq!((c.span_batch.max_queue_size, c.span_batch.max_export_batch_size), (100, 100), "default batch follows the queue");
+    assert_eq!(
+        (c.span_batch.max_queue_size, c.span_batch.max_export_batch_size),
+        (100, 100),
+        "default batch follows the queue"
+    );
     assert_eq!((c.log_batch.max_queue_size, c.log_batch.max_export_batch_size), (4096, 1000));
     assert_eq!((c.metric_reader.interval, c.metric_reader.timeout), (Duration::from_secs(15), Duration::from_secs(5)));
 }
@@ -214,7 +247,10 @@ fn every_problem_is_reported_at_once() {
     };
     find("OTEL_EXPORTER_OTLP_HEADERS", "entry 2");
     assert!(!p.iter().any(|(_, m)| m.contains("secret-token")), "secrets are not echoed: {p:#?}");
-    find("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "`http/json` is not supported by this exporter: use `http/protobuf` or `grpc`");
+    find(
+        "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+        "`http/json` is not supported by this exporter: use `http/protobuf` or `grpc`",
+    );
     find("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "the supported values are `http/protobuf` and `grpc`");
     find("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://localhost:4318");
     find("OTEL_EXPORTER_OTLP_TIMEOUT", "`10s` is not a whole number");
@@ -287,7 +323,11 @@ fn unknown_and_unapplied_variables_are_warnings() {
         ("NOT_OTEL", "x"),
     ]);
     let w = |key: &str| c.warnings.iter().find(|w| w.key == key).map(|w| w.message.clone()).unwrap_or_default();
-    assert!(w("OTEL_EXPORTER_OTLP_TRACE_ENDPOINT").contains("did you mean OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?"), "{:?}", c.warnings);
+    assert!(
+        w("OTEL_EXPORTER_OTLP_TRACE_ENDPOINT").contains("did you mean OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?"),
+        "{:?}",
+        c.warnings
+    );
     assert!(w("OTEL_TRACES_SAMPLER").contains("not applied"), "{:?}", c.warnings);
     assert!(w("OTEL_EXPORTER_OTLP_SPAN_INSECURE").contains("OTEL_EXPORTER_OTLP_TRACES_INSECURE"));
     assert!(w("OTEL_SOMETHING_ELSE").contains("unknown"));

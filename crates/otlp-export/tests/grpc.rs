@@ -102,7 +102,11 @@ fn resource_exhausted_is_retried_only_with_retry_info() {
         assert_eq!(err.attempts, 1);
         assert_eq!(
             err.kind,
-            ErrorKind::Rejected { status: ResponseStatus::Grpc(RESOURCE_EXHAUSTED), message: "quota".into(), retryable: false }
+            ErrorKind::Rejected {
+                status: ResponseStatus::Grpc(RESOURCE_EXHAUSTED),
+                message: "quota".into(),
+                retryable: false
+            }
         );
     });
     assert_eq!((r.request_count(), r.spans().len()), (3, 1));

@@ -41,7 +41,8 @@ fn mutual_tls_over_http_and_grpc() {
     let r = OtlpReceiver::builder().tls(&ca.server_cert()).require_client_cert(&ca.pem()).start();
     let endpoint = r.endpoint();
     let client = ca.client_cert("otel-sidecar");
-    let files = [("/certs/ca.pem", ca.pem()), ("/certs/client.pem", client.cert_pem), ("/certs/client.key", client.key_pem)];
+    let files =
+        [("/certs/ca.pem", ca.pem()), ("/certs/client.pem", client.cert_pem), ("/certs/client.key", client.key_pem)];
     let files: Vec<(&str, &str)> = files.iter().map(|(p, c)| (*p, c.as_str())).collect();
     for protocol in ["http/protobuf", "grpc"] {
         let c = config_with(&vars(&endpoint, protocol, true), &files).unwrap();

@@ -60,7 +60,9 @@ fn add_to_linker(linker: &mut Linker<Ctx>) -> wasmtime::Result<()> {
                 };
                 results[0] = match outcome {
                     Ok(mut values) if values.len() == 1 => Val::Result(Ok(Some(Box::new(values.remove(0))))),
-                    Ok(values) => Val::Result(Err(Some(Box::new(Val::String(format!("unexpected results {values:?}")))))),
+                    Ok(values) => {
+                        Val::Result(Err(Some(Box::new(Val::String(format!("unexpected results {values:?}"))))))
+                    }
                     Err(e) => Val::Result(Err(Some(Box::new(Val::String(e))))),
                 };
                 Ok(())

@@ -9,8 +9,8 @@
 //! (`runtime.wasmcloud.dev/v1alpha1`) is read by `wasmcloud/` and lowered to the
 //! same [`Manifest`] (docs/wasmcloud-workload.md).
 pub mod host_interfaces;
-pub mod provided;
 pub(crate) mod hosts;
+pub mod provided;
 mod units;
 mod validate;
 mod warm;

@@ -6,11 +6,13 @@
 // 2025-11-25 clients use them.
 #![allow(deprecated)]
 use rmcp::model::{
-    ClientCapabilities, ClientConfig, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams, ElicitResult,
-    ElicitationAction, Implementation, ListRootsResult, LoggingMessageNotificationParam, ProgressNotificationParam,
-    ProtocolVersion, Root, SamplingMessage,
+    ClientCapabilities, ClientConfig, CreateMessageRequestParams, CreateMessageResult, ElicitRequestParams,
+    ElicitResult, ElicitationAction, Implementation, ListRootsResult, LoggingMessageNotificationParam,
+    ProgressNotificationParam, ProtocolVersion, Root, SamplingMessage,
 };
-use rmcp::service::{ClientLifecycleMode, ClientServiceExt, NotificationContext, RequestContext, RoleClient, RunningService};
+use rmcp::service::{
+    ClientLifecycleMode, ClientServiceExt, NotificationContext, RequestContext, RoleClient, RunningService,
+};
 use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, ErrorData, ServiceExt};
 use std::path::{Path, PathBuf};
@@ -51,10 +53,15 @@ impl ClientHandler for TestClient {
         self.seen.lock().unwrap().samplings += 1;
         let asked = serde_json::to_string(&params.messages).unwrap_or_default();
         let answer = if asked.contains("Summarize") { "A short summary." } else { "Something else." };
-        Ok(CreateMessageResult::new(SamplingMessage::assistant_text(answer), "test-model".into()).with_stop_reason("endTurn"))
+        Ok(CreateMessageResult::new(SamplingMessage::assistant_text(answer), "test-model".into())
+            .with_stop_reason("endTurn"))
     }
 
-    async fn create_elicitation(&self, _request: ElicitRequestParams, _ctx: RequestContext<RoleClient>) -> Result<ElicitResult, ErrorData> {
+    async fn create_elicitation(
+        &self,
+        _request: ElicitRequestParams,
+        _ctx: RequestContext<RoleClient>,
+    ) -> Result<ElicitResult, ErrorData> {
         self.seen.lock().unwrap().elicitations += 1;
         Ok(ElicitResult::new(ElicitationAction::Accept).with_content(serde_json::json!({ "name": "Ada" })))
     }
@@ -72,9 +79,12 @@ impl ClientHandler for TestClient {
     }
 
     fn get_info(&self) -> ClientConfig {
-        let caps: ClientCapabilities =
-            serde_json::from_value(serde_json::json!({ "elicitation": {}, "sampling": {}, "roots": { "listChanged": true } })).unwrap();
-        ClientConfig::new(caps, Implementation::new("outrigger-e2e", "1.0.0")).with_protocol_version(ProtocolVersion::V_2025_11_25)
+        let caps: ClientCapabilities = serde_json::from_value(
+            serde_json::json!({ "elicitation": {}, "sampling": {}, "roots": { "listChanged": true } }),
+        )
+        .unwrap();
+        ClientConfig::new(caps, Implementation::new("outrigger-e2e", "1.0.0"))
+            .with_protocol_version(ProtocolVersion::V_2025_11_25)
     }
 }
 

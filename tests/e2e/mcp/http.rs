@@ -128,6 +128,7 @@ async fn http_guards_dns_rebinding_and_maps_stateless_errors_to_statuses() {
     let old = [("mcp-protocol-version", "2025-11-25")];
     let ping = json!({ "jsonrpc": "2.0", "id": 1, "method": "ping" }).to_string();
     assert_eq!(post(&server.url, &old, &ping).await.0, 400);
-    let (status, _, _) = post(&server.url, &[("mcp-protocol-version", "2025-11-25"), ("mcp-session-id", "deadbeef")], &ping).await;
+    let (status, _, _) =
+        post(&server.url, &[("mcp-protocol-version", "2025-11-25"), ("mcp-session-id", "deadbeef")], &ping).await;
     assert_eq!(status, 404, "an unknown session");
 }

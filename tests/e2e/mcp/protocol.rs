@@ -4,8 +4,8 @@
 //! cancellation that frees the slot, and concurrent calls.
 use super::client::{Client, Revision, TestClient};
 use rmcp::model::{
-    CallToolRequestParams, CallToolResult, ClientRequest, CompleteRequestParams, CompletionContext, ArgumentInfo,
-    GetPromptRequestParams, Reference, ReadResourceRequestParams, ResourceContents,
+    ArgumentInfo, CallToolRequestParams, CallToolResult, ClientRequest, CompleteRequestParams, CompletionContext,
+    GetPromptRequestParams, ReadResourceRequestParams, Reference, ResourceContents,
 };
 use rmcp::service::{PeerRequestOptions, ServiceError};
 use serde_json::{Value, json};
@@ -56,7 +56,10 @@ pub async fn tools_in_three_languages(client: &Client) {
     assert_eq!(r.is_error, Some(true), "{r:?}");
     assert!(text_of(&r).contains("Invalid arguments for tool pythagorean") && text_of(&r).contains("/a"), "{r:?}");
     // A hidden tool cannot be called by the client either.
-    let e = client.call_tool(CallToolRequestParams::new("square").with_arguments(args(json!({ "x": 2 })))).await.unwrap_err();
+    let e = client
+        .call_tool(CallToolRequestParams::new("square").with_arguments(args(json!({ "x": 2 }))))
+        .await
+        .unwrap_err();
     assert_mcp_error(&e, -32602, "Unknown tool: square");
     // A tool error (isError) is a result, not a protocol error.
     let r = call(client, "fail", json!({})).await;
@@ -91,13 +94,18 @@ pub async fn resources_prompts_and_completion(client: &Client) {
     let r = read("docs://logo.png").await.expect("read the logo");
     assert!(matches!(&r.contents[0], ResourceContents::BlobResourceContents { blob, .. } if !blob.is_empty()), "{r:?}");
     let r = read("notes://wasm").await.expect("read through the template");
-    assert!(matches!(&r.contents[0], ResourceContents::TextResourceContents { text, .. } if text == "Notes about wasm."), "{r:?}");
+    assert!(
+        matches!(&r.contents[0], ResourceContents::TextResourceContents { text, .. } if text == "Notes about wasm."),
+        "{r:?}"
+    );
     assert_mcp_error(&read("nothing://here").await.unwrap_err(), -32602, "Resource not found");
 
     let prompts = client.list_all_prompts().await.expect("prompts/list");
     assert!(prompts.iter().any(|p| p.name == "greet"), "{prompts:?}");
     let p = client
-        .get_prompt(GetPromptRequestParams::new("greet").with_arguments(args(json!({ "name": "Ada", "style": "pirate" }))))
+        .get_prompt(
+            GetPromptRequestParams::new("greet").with_arguments(args(json!({ "name": "Ada", "style": "pirate" }))),
+        )
         .await
         .expect("prompts/get");
     assert!(serde_json::to_string(&p.messages).unwrap().contains("Greet Ada in a pirate way."), "{p:?}");
@@ -144,7 +152,10 @@ pub async fn progress_and_questions(client: &Client, handler: &TestClient, revis
 pub async fn cancellation_frees_the_slot(client: &Client) {
     let slow = CallToolRequestParams::new("slow").with_arguments(args(json!({ "steps": 200, "delay_ms": 100 })));
     let handle = client
-        .send_cancellable_request(ClientRequest::CallToolRequest(rmcp::model::CallToolRequest::new(slow)), PeerRequestOptions::no_options())
+        .send_cancellable_request(
+            ClientRequest::CallToolRequest(rmcp::model::CallToolRequest::new(slow)),
+            PeerRequestOptions::no_options(),
+        )
         .await
         .expect("send the slow call");
     tokio::time::sleep(Duration::from_millis(300)).await;

@@ -15,9 +15,10 @@ fn example() -> PathBuf {
 /// examples/mcp.yaml with one call slot, so a stuck slot would show.
 fn one_slot() -> TestManifest {
     let yaml = std::fs::read_to_string(example()).unwrap();
-    let yaml = yaml
-        .replace("../target/wasm", "{wasm}")
-        .replace("MCP_SERVER_NAME: outrigger-demo", "MCP_SERVER_NAME: outrigger-demo\n        MCP_MAX_CONCURRENT_CALLS: \"1\"");
+    let yaml = yaml.replace("../target/wasm", "{wasm}").replace(
+        "MCP_SERVER_NAME: outrigger-demo",
+        "MCP_SERVER_NAME: outrigger-demo\n        MCP_MAX_CONCURRENT_CALLS: \"1\"",
+    );
     TestManifest::new(&yaml)
 }
 
@@ -95,7 +96,9 @@ async fn raw(lines: &[&str]) -> Vec<Value> {
     let mut out = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut replies = Vec::new();
     while let Some(line) = out.next_line().await.unwrap() {
-        replies.push(serde_json::from_str::<Value>(&line).unwrap_or_else(|e| panic!("stdout carried non-JSON {line:?}: {e}")));
+        replies.push(
+            serde_json::from_str::<Value>(&line).unwrap_or_else(|e| panic!("stdout carried non-JSON {line:?}: {e}")),
+        );
     }
     assert!(child.wait().await.unwrap().success(), "the server ends cleanly at end of input");
     replies
@@ -133,6 +136,13 @@ async fn broken_json_rpc_gets_exact_errors_and_the_server_lives_on() {
     let unsupported = replies.iter().find(|r| r["id"] == 10).unwrap();
     assert_eq!(unsupported["error"]["data"]["requested"], "1999-01-01");
     assert_eq!(code(json!(11)), -32601, "ping was removed in 2026-07-28");
-    assert_eq!(replies.iter().find(|r| r["id"] == 12).unwrap()["result"], json!({}), "the server lives on: {replies:?}");
-    assert!(replies.iter().any(|r| r["error"]["code"] == -32600 && r["id"].is_null()), "a batch is refused: {replies:?}");
+    assert_eq!(
+        replies.iter().find(|r| r["id"] == 12).unwrap()["result"],
+        json!({}),
+        "the server lives on: {replies:?}"
+    );
+    assert!(
+        replies.iter().any(|r| r["error"]["code"] == -32600 && r["id"].is_null()),
+        "a batch is refused: {replies:?}"
+    );
 }

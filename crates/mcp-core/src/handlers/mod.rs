@@ -15,7 +15,10 @@ use serde_json::{Map, Value, json};
 
 pub(crate) async fn dispatch(req: &Request<'_>, method: &str) -> Result<Value, ErrorReply> {
     if req.stateless() && version::REMOVED_IN_STATELESS.contains(&method) {
-        return Err(req.error(jsonrpc::METHOD_NOT_FOUND, format!("Method not found: {method} (removed in {})", version::STATELESS)));
+        return Err(req.error(
+            jsonrpc::METHOD_NOT_FOUND,
+            format!("Method not found: {method} (removed in {})", version::STATELESS),
+        ));
     }
     match method {
         "initialize" => initialize(req),
@@ -134,7 +137,8 @@ pub(crate) fn guard(req: &Request<'_>, member: &str) -> Result<CallGuard, ErrorR
 
 /// The `cursor` of a list request, paged by the server's page size.
 pub(crate) fn paged<T: Clone>(req: &Request<'_>, items: &[T]) -> Result<(Vec<T>, Option<String>), ErrorReply> {
-    crate::catalog::page(items, req.params.get("cursor"), req.server.config.page_size).map_err(|e| req.invalid_params(e))
+    crate::catalog::page(items, req.params.get("cursor"), req.server.config.page_size)
+        .map_err(|e| req.invalid_params(e))
 }
 
 pub(crate) fn with_cursor(req: &Request<'_>, mut result: Value, next: Option<String>) -> Value {

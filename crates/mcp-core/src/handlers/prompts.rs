@@ -17,11 +17,13 @@ pub(super) fn list(req: &Request<'_>) -> Result<Value, ErrorReply> {
 
 pub(super) async fn get(req: &Request<'_>) -> Result<Value, ErrorReply> {
     let name = req.str_param("name")?;
-    let member = req.server.catalog.prompt_owner(name).ok_or_else(|| req.invalid_params(format!("Unknown prompt: {name}")))?;
+    let member =
+        req.server.catalog.prompt_owner(name).ok_or_else(|| req.invalid_params(format!("Unknown prompt: {name}")))?;
     let args = convert::string_pairs(req.params.get("arguments"));
     let _slot = req.server.slots.acquire().await;
     let guard = super::guard(req, member)?;
-    let outcome = registry::get_prompt(member.to_string(), name.to_string(), args, CallContext { token: guard.token }).await;
+    let outcome =
+        registry::get_prompt(member.to_string(), name.to_string(), args, CallContext { token: guard.token }).await;
     if let Some(required) = input::required(req, &guard) {
         return required;
     }
@@ -38,10 +40,16 @@ pub(super) async fn complete(req: &Request<'_>) -> Result<Value, ErrorReply> {
     let reference = match (r.get("type").and_then(Value::as_str), r.get("name"), r.get("uri")) {
         (Some("ref/prompt"), Some(Value::String(n)), _) => CompletionRef::Prompt(n.clone()),
         (Some("ref/resource"), _, Some(Value::String(u))) => CompletionRef::ResourceTemplate(u.clone()),
-        _ => return Err(req.invalid_params("`ref` must be {\"type\":\"ref/prompt\",\"name\":...} or {\"type\":\"ref/resource\",\"uri\":...}")),
+        _ => {
+            return Err(req.invalid_params(
+                "`ref` must be {\"type\":\"ref/prompt\",\"name\":...} or {\"type\":\"ref/resource\",\"uri\":...}",
+            ));
+        }
     };
     let arg = req.params.get("argument").ok_or_else(|| req.invalid_params("missing `argument`"))?;
-    let (Some(arg_name), Some(arg_value)) = (arg.get("name").and_then(Value::as_str), arg.get("value").and_then(Value::as_str)) else {
+    let (Some(arg_name), Some(arg_value)) =
+        (arg.get("name").and_then(Value::as_str), arg.get("value").and_then(Value::as_str))
+    else {
         return Err(req.invalid_params("`argument` must be {\"name\": string, \"value\": string}"));
     };
     if let CompletionRef::Prompt(p) = &reference {
@@ -51,11 +59,20 @@ pub(super) async fn complete(req: &Request<'_>) -> Result<Value, ErrorReply> {
     }
     let context = convert::string_pairs(req.params.get("context").and_then(|c| c.get("arguments")));
     for member in req.server.catalog.visible(|m| m.completions) {
-        let outcome = registry::complete(member.to_string(), reference.clone(), arg_name.to_string(), arg_value.to_string(), context.clone()).await;
+        let outcome = registry::complete(
+            member.to_string(),
+            reference.clone(),
+            arg_name.to_string(),
+            arg_value.to_string(),
+            context.clone(),
+        )
+        .await;
         match outcome {
             Ok(Some(c)) => return Ok(convert::completion(&c)),
             Ok(None) => continue,
-            Err(why) => return Err(req.error(jsonrpc::INTERNAL_ERROR, format!("completion from `{member}` failed: {why}"))),
+            Err(why) => {
+                return Err(req.error(jsonrpc::INTERNAL_ERROR, format!("completion from `{member}` failed: {why}")));
+            }
         }
     }
     Ok(json!({ "completion": { "values": [], "hasMore": false } }))

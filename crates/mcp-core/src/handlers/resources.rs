@@ -32,7 +32,8 @@ pub(super) async fn read(req: &Request<'_>) -> Result<Value, ErrorReply> {
     let _slot = req.server.slots.acquire().await;
     for member in candidates {
         let guard = super::guard(req, member)?;
-        let outcome = registry::read_resource(member.to_string(), uri.to_string(), CallContext { token: guard.token }).await;
+        let outcome =
+            registry::read_resource(member.to_string(), uri.to_string(), CallContext { token: guard.token }).await;
         if let Some(required) = input::required(req, &guard) {
             return required;
         }
@@ -44,7 +45,9 @@ pub(super) async fn read(req: &Request<'_>) -> Result<Value, ErrorReply> {
                 return Ok(result);
             }
             Ok(None) => continue,
-            Err(why) => return Err(req.error(jsonrpc::INTERNAL_ERROR, format!("reading {uri} from `{member}` failed: {why}"))),
+            Err(why) => {
+                return Err(req.error(jsonrpc::INTERNAL_ERROR, format!("reading {uri} from `{member}` failed: {why}")));
+            }
         }
     }
     // -32602 since 2025-11-25 (SEP-2164; it was -32002).

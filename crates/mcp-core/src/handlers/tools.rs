@@ -36,20 +36,31 @@ pub(super) async fn call(req: &Request<'_>) -> Result<Value, ErrorReply> {
     let result = match outcome {
         Err(why) => return Ok(tool_error(&format!("tool {name} could not run: {why}"))),
         Ok(Err(ToolError::UnknownTool)) => return Err(req.invalid_params(format!("Unknown tool: {name}"))),
-        Ok(Err(ToolError::InvalidArguments(why))) => return Ok(tool_error(&format!("Invalid arguments for tool {name}: {why}"))),
+        Ok(Err(ToolError::InvalidArguments(why))) => {
+            return Ok(tool_error(&format!("Invalid arguments for tool {name}: {why}")));
+        }
         Ok(Err(ToolError::Failed(why))) => return Ok(tool_error(&why)),
         Ok(Ok(r)) => r,
     };
     let structured = match &result.structured_content {
         None => None,
-        Some(s) => Some(convert::component_json(s, &format!("tool {name}'s structured content")).map_err(|e| req.error(jsonrpc::INTERNAL_ERROR, e))?),
+        Some(s) => Some(
+            convert::component_json(s, &format!("tool {name}'s structured content"))
+                .map_err(|e| req.error(jsonrpc::INTERNAL_ERROR, e))?,
+        ),
     };
     if let (Some(schema), false) = (&entry.output, result.is_error) {
         let Some(s) = &structured else {
-            return Err(req.error(jsonrpc::INTERNAL_ERROR, format!("tool {name} declares an output schema but returned no structured content")));
+            return Err(req.error(
+                jsonrpc::INTERNAL_ERROR,
+                format!("tool {name} declares an output schema but returned no structured content"),
+            ));
         };
         if let Err(why) = schema.check(s) {
-            return Err(req.error(jsonrpc::INTERNAL_ERROR, format!("tool {name} returned structured content that does not match its output schema: {why}")));
+            return Err(req.error(
+                jsonrpc::INTERNAL_ERROR,
+                format!("tool {name} returned structured content that does not match its output schema: {why}"),
+            ));
         }
     }
     let mut json = convert::call_result(&result, structured.clone());

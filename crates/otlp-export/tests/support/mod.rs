@@ -9,7 +9,9 @@ use otlp_export::proto::collector::metrics::v1::ExportMetricsServiceRequest;
 use otlp_export::proto::collector::trace::v1::ExportTraceServiceRequest;
 use otlp_export::proto::common::v1::{AnyValue, InstrumentationScope, KeyValue, any_value};
 use otlp_export::proto::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
-use otlp_export::proto::metrics::v1::{Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, metric, number_data_point};
+use otlp_export::proto::metrics::v1::{
+    Gauge, Metric, NumberDataPoint, ResourceMetrics, ScopeMetrics, metric, number_data_point,
+};
 use otlp_export::proto::resource::v1::Resource;
 use otlp_export::proto::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use otlp_export::{Config, ConfigError, Connector, Exporter, RetryPolicy, Task, TlsSettings};
@@ -64,7 +66,8 @@ fn client_config(tls: &TlsSettings) -> io::Result<Arc<rustls::ClientConfig>> {
         .with_root_certificates(roots);
     let mut config = match (&tls.client_cert_pem, &tls.client_key_pem) {
         (Some(cert), Some(key)) => {
-            let chain = CertificateDer::pem_slice_iter(cert).collect::<Result<Vec<_>, _>>().map_err(|_| invalid("cert"))?;
+            let chain =
+                CertificateDer::pem_slice_iter(cert).collect::<Result<Vec<_>, _>>().map_err(|_| invalid("cert"))?;
             let key = PrivateKeyDer::from_pem_slice(key).map_err(|_| invalid("key"))?;
             b.with_client_auth_cert(chain, key).map_err(|e| invalid(&e.to_string()))?
         }
@@ -113,7 +116,11 @@ pub fn config(vars: &[(&str, &str)]) -> Config {
 }
 
 pub fn kv(key: &str, value: &str) -> KeyValue {
-    KeyValue { key: key.into(), value: Some(AnyValue { value: Some(any_value::Value::StringValue(value.into())) }), ..Default::default() }
+    KeyValue {
+        key: key.into(),
+        value: Some(AnyValue { value: Some(any_value::Value::StringValue(value.into())) }),
+        ..Default::default()
+    }
 }
 
 fn resource(service: &str) -> Option<Resource> {
@@ -176,7 +183,12 @@ pub fn metrics(name: &str, n: usize) -> ExportMetricsServiceRequest {
             ..Default::default()
         })
         .collect();
-    let metric = Metric { name: name.into(), unit: "1".into(), data: Some(metric::Data::Gauge(Gauge { data_points })), ..Default::default() };
+    let metric = Metric {
+        name: name.into(),
+        unit: "1".into(),
+        data: Some(metric::Data::Gauge(Gauge { data_points })),
+        ..Default::default()
+    };
     ExportMetricsServiceRequest {
         resource_metrics: vec![ResourceMetrics {
             resource: resource("orders"),

@@ -127,14 +127,15 @@ fn a_full_workload_lowers_field_by_field() {
 
     let warned: Vec<&str> = m.warnings.iter().map(|w| w.at.as_str()).collect();
     let c = "spec.components[0]";
-    for at in [
-        format!("{c}.imagePullPolicy"),
-        format!("{c}.localResources.allowedHostLoopbackPorts"),
-    ] {
+    for at in [format!("{c}.imagePullPolicy"), format!("{c}.localResources.allowedHostLoopbackPorts")] {
         assert!(warned.contains(&at.as_str()), "no warning at {at}: {warned:?}");
     }
     // The messaging host interface gets the nats-bridge service (provided.rs).
-    assert!(m.provided.iter().any(|p| p.service == "nats-bridge" && p.at == "spec.hostInterfaces[2]"), "{:?}", m.provided);
+    assert!(
+        m.provided.iter().any(|p| p.service == "nats-bridge" && p.at == "spec.hostInterfaces[2]"),
+        "{:?}",
+        m.provided
+    );
     // Warm instances are honoured, with wasmCloud's meaning (manifest/warm.rs).
     let pool_fields = ["poolSize", "maxInvocations", "maxConcurrency"];
     assert!(!warned.iter().any(|at| pool_fields.iter().any(|f| at.contains(f))), "{warned:?}");
