@@ -59,6 +59,8 @@ struct ServiceEntry {
     handle: ServiceHandle,
     /// Export slot of its `shutdown.stop`, if any.
     stop: Option<usize>,
+    /// Why outrigger added it (see [`ServiceStatus::added_for`]).
+    added_for: Option<String>,
     status: watch::Receiver<ServiceStatus>,
     served: Arc<std::sync::atomic::AtomicU64>,
     memory: Arc<std::sync::atomic::AtomicU64>,
@@ -112,6 +114,11 @@ impl Workload {
                 name: s.entry.name.clone(),
                 handle: s.handle,
                 stop: s.stop,
+                added_for: manifest
+                    .provided
+                    .iter()
+                    .find(|p| p.service == s.entry.name)
+                    .map(|p| format!("{} ({})", p.interface, p.at)),
                 status: s.status.subscribe(),
                 served: s.runner.served.clone(),
                 memory: s.runner.memory.clone(),
@@ -233,6 +240,7 @@ fn status_of(name: &str, services: &[ServiceEntry], pools: &PoolTable, wiring: &
             let mut st = s.status.borrow().clone();
             st.calls = s.served.load(Ordering::Relaxed);
             st.memory = s.memory.load(Ordering::Relaxed);
+            st.added_for = s.added_for.clone();
             st
         })
         .collect();

@@ -57,8 +57,15 @@ spec:
     let peer = native(&server).await;
     let reply = peer.request("wc.hello", "hey".into()).await.expect("the wasmCloud handler answers");
     assert_eq!(&reply.payload[..], b"wc: hey");
+    // `status` says which service outrigger added, and why.
     let status = w.status();
-    assert!(status.services.iter().any(|s| s.name == "nats-bridge"), "{status:?}");
+    let bridge = status.services.iter().find(|s| s.name == "nats-bridge").expect("the bridge is listed");
+    let why = "wasmcloud:messaging@0.2.0 (spec.template.spec.hostInterfaces[0])";
+    assert_eq!(bridge.added_for.as_deref(), Some(why), "{status:?}");
+    assert!(
+        status.to_string().contains(&format!("(nats-bridge was added by outrigger: the workload asks for {why})")),
+        "{status}"
+    );
     w.shutdown().await;
 }
 

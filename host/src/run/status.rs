@@ -67,6 +67,10 @@ pub struct ServiceStatus {
     /// Linear memory of the current incarnation, in bytes.
     #[serde(default)]
     pub memory: u64,
+    /// Why outrigger added this service itself: the host interface it serves and
+    /// where the manifest asks for it (`wasmcloud:messaging@0.2.0 (spec.hostInterfaces[0])`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub added_for: Option<String>,
 }
 
 impl ServiceStatus {
@@ -81,6 +85,7 @@ impl ServiceStatus {
             since: now(),
             calls: 0,
             memory: 0,
+            added_for: None,
         }
     }
 }
@@ -167,6 +172,11 @@ impl fmt::Display for WorkloadStatus {
                 s.last_error.as_deref().unwrap_or("-"),
                 since
             )?;
+        }
+        for s in &self.services {
+            if let Some(why) = &s.added_for {
+                writeln!(f, "  ({} was added by outrigger: the workload asks for {why})", s.name)?;
+            }
         }
         if !self.components.is_empty() {
             writeln!(f, "  {:<20} {:>12} {:>9}  WARM INSTANCES", "COMPONENT", "INVOCATIONS", "FAILURES")?;
