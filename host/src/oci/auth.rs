@@ -1,9 +1,10 @@
 //! Registry credentials from the docker config file, as `docker login` writes it:
 //! `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. An entry of `auths`
 //! (keyed by registry, with or without `https://` and a path) gives
-//! `auth: base64(user:password)`, or `username` and `password`. Credential helpers
-//! (`credsStore`, `credHelpers`) and identity tokens are not run: a registry that
-//! only has those gets a warning saying so, and is tried anonymously.
+//! `auth: base64(user:password)`, or `username` and `password`; otherwise the
+//! credential helper named for the registry (`credHelpers`) or for all (`credsStore`)
+//! is asked, as docker does (`helper.rs`). Identity tokens are not supported: a
+//! registry that only has one gets a warning saying so, and is tried anonymously.
 use base64::Engine as _;
 use oci_client::secrets::RegistryAuth;
 use serde::Deserialize;
@@ -76,7 +77,7 @@ impl DockerConfig {
     }
 
     /// The credentials for `registry` (as in a reference: `ghcr.io`, `127.0.0.1:5000`).
-    pub fn credentials(&self, registry: &str) -> Credentials {
+    pub async fn credentials(&self, registry: &str) -> Credentials {
         let want = normalize(registry);
         let mut out = Credentials { auth: RegistryAuth::Anonymous, source: None, warning: self.problem.clone() };
         let found = self.file.auths.iter().find(|(key, _)| normalize(key) == want);
@@ -105,15 +106,18 @@ impl DockerConfig {
             .cred_helpers
             .iter()
             .find(|(key, _)| normalize(key) == want)
-            .map(|(_, h)| h)
-            .or(self.file.creds_store.as_ref());
-        if let Some(helper) = helper {
-            out.warning = Some(format!(
-                "{} asks for the credential helper `docker-credential-{helper}` for {registry}; outrigger does not run \
-                 credential helpers, so it tries anonymously (fix: add auths.\"{registry}\".auth = base64(user:password) \
-                 to that file)",
-                self.file_name()
-            ));
+            .map(|(key, h)| (h, format!("{} credHelpers.\"{key}\"", self.file_name())))
+            .or_else(|| self.file.creds_store.as_ref().map(|h| (h, format!("{} credsStore", self.file_name()))));
+        if let Some((helper, from)) = helper {
+            let server = if want == "docker.io" { "https://index.docker.io/v1/".to_string() } else { want.clone() };
+            match super::helper::get(helper, &server).await {
+                Ok(Some((user, secret))) => {
+                    out.auth = RegistryAuth::Basic(user, secret);
+                    out.source = Some(format!("the credential helper docker-credential-{helper} ({from})"));
+                }
+                Ok(None) => {} // the helper has nothing for this registry: anonymous, as docker
+                Err(e) => out.warning = Some(format!("{from}: {e}; trying {registry} anonymously")),
+            }
         }
         out
     }
@@ -168,23 +172,24 @@ mod tests {
         DockerConfig::load(Some(&path))
     }
 
-    #[test]
-    fn oci_credentials_come_from_docker_config_auths() {
+    #[tokio::test]
+    async fn oci_credentials_come_from_docker_config_auths() {
         let c = config(
             r#"{"auths": {"http://127.0.0.1:5000": {"auth": "YWxpY2U6czNjcjN0"},
                            "https://index.docker.io/v1/": {"username": "bob", "password": "pw"}},
                 "credHelpers": {"ghcr.io": "gh"}}"#,
         );
-        let a = c.credentials("127.0.0.1:5000");
+        let a = c.credentials("127.0.0.1:5000").await;
         assert_eq!(a.auth, RegistryAuth::Basic("alice".into(), "s3cr3t".into()));
         assert!(a.source.unwrap().contains("auths.\"http://127.0.0.1:5000\""));
-        assert_eq!(c.credentials("index.docker.io").auth, RegistryAuth::Basic("bob".into(), "pw".into()));
-        let gh = c.credentials("ghcr.io");
+        assert_eq!(c.credentials("index.docker.io").await.auth, RegistryAuth::Basic("bob".into(), "pw".into()));
+        let gh = c.credentials("ghcr.io").await;
         assert_eq!(gh.auth, RegistryAuth::Anonymous);
-        assert!(gh.warning.unwrap().contains("docker-credential-gh"));
-        assert_eq!(c.credentials("127.0.0.1:5001").auth, RegistryAuth::Anonymous);
+        let warning = gh.warning.unwrap();
+        assert!(warning.contains("docker-credential-gh") && warning.contains("credHelpers.\"ghcr.io\""), "{warning}");
+        assert_eq!(c.credentials("127.0.0.1:5001").await.auth, RegistryAuth::Anonymous);
         let bad = config("{not json");
-        assert!(bad.credentials("x").warning.unwrap().contains("not a valid docker config file"));
+        assert!(bad.credentials("x").await.warning.unwrap().contains("not a valid docker config file"));
         assert_eq!(DockerConfig::load(Some(Path::new("/nonexistent/config.json"))).problem, None);
     }
 }

@@ -16,6 +16,7 @@
 pub mod auth;
 pub mod cache;
 pub mod errors;
+mod helper;
 pub mod pull;
 pub mod push;
 pub mod reference;

@@ -73,7 +73,7 @@ impl Puller {
 
     async fn pull(&mut self, r: &OciRef) -> Result<PathBuf, String> {
         let registry = r.registry().to_string();
-        let creds = self.docker.credentials(&registry);
+        let creds = self.docker.credentials(&registry).await;
         if let Some(w) = &creds.warning
             && self.warned.insert(registry.clone())
         {

@@ -41,7 +41,7 @@ pub async fn push(file: &Path, reference: &str, settings: &Settings) -> Result<P
     let (config, layer) = oci_wasm::WasmConfig::from_raw_component(bytes, None)
         .map_err(|e| format!("{}: cannot read its WIT world: {e:#}", file.display()))?;
     let docker = DockerConfig::load(settings.docker_config.as_deref());
-    let creds = docker.credentials(r.registry());
+    let creds = docker.credentials(r.registry()).await;
     if let Some(w) = &creds.warning {
         tracing::warn!("{w}");
     }

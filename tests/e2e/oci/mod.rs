@@ -204,6 +204,65 @@ fn oci_registry_credentials_come_from_the_docker_config() {
     assert!(err.contains("refused to let us pull") && err.contains("docker login"), "{err}");
 }
 
+/// A docker credential helper on PATH (what `credHelpers` / `credsStore` name) that
+/// knows one registry and records which server it was asked about.
+fn credential_helper(dir: &std::path::Path, registry: &str) {
+    let script = format!(
+        "#!/bin/sh\n[ \"$1\" = get ] || exit 2\nread -r server\necho \"$server\" >> \"{log}\"\n\
+         if [ \"$server\" = \"{registry}\" ]; then\n  printf '{{\"ServerURL\":\"%s\",\"Username\":\"alice\",\"Secret\":\"s3cret\"}}' \"$server\"\n\
+         else\n  echo 'credentials not found in native keychain'\n  exit 1\nfi\n",
+        log = dir.join("asked").display()
+    );
+    let path = dir.join("docker-credential-outrigger-test");
+    std::fs::write(&path, script).unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn oci_registry_credentials_come_from_a_credential_helper() {
+    let reg = Registry::with_user("alice", "s3cret");
+    let r = reg.host();
+    let helpers = tempfile::tempdir().unwrap();
+    credential_helper(helpers.path(), &r);
+    let path = format!("{}:{}", helpers.path().display(), std::env::var("PATH").unwrap_or_default());
+    let run = |host: &Host, args: &[&str]| {
+        let o = host.command(args).env("PATH", &path).output().unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).to_string(),
+            String::from_utf8_lossy(&o.stderr).to_string(),
+        )
+    };
+    let reference = format!("{r}/outrigger/upper:helper");
+    let file = wasm_dir().join("upper.wasm");
+    // credHelpers names the helper for this registry: push and pull work with what it gives.
+    let host = Host::new();
+    std::fs::write(
+        host.docker.path().join("config.json"),
+        format!(r#"{{"credHelpers": {{"{r}": "outrigger-test"}}}}"#),
+    )
+    .unwrap();
+    let (ok, _, err) = run(&host, &["push", file.to_str().unwrap(), &reference]);
+    assert!(ok, "push with the helper's credentials: {err}");
+    let m = TestManifest::new(&upper(&reference, None));
+    let (ok, out, err) = run(&host, &["call", m.path.to_str().unwrap(), r#"upper.apply("helper")"#]);
+    assert!(ok && out.trim() == r#""HELPER""#, "{out}{err}");
+    let asked = std::fs::read_to_string(helpers.path().join("asked")).unwrap();
+    assert!(asked.lines().all(|l| l == r) && asked.lines().count() >= 2, "the helper was asked about {asked:?}");
+    // credsStore for every registry; this one has nothing for the registry: refused, and said.
+    let other = Host::new();
+    std::fs::write(other.docker.path().join("config.json"), r#"{"credsStore": "outrigger-test"}"#).unwrap();
+    let reg2 = Registry::with_user("bob", "pw");
+    let m = TestManifest::new(&upper(&format!("{}/outrigger/upper:helper", reg2.host()), None));
+    let (ok, _, err) = run(&other, &["call", m.path.to_str().unwrap(), r#"upper.apply("x")"#]);
+    assert!(!ok && err.contains("refused to let us pull"), "{err}");
+    // A helper that is not installed: a warning that says so, then anonymous.
+    std::fs::write(other.docker.path().join("config.json"), r#"{"credsStore": "not-installed"}"#).unwrap();
+    let (ok, _, err) = run(&other, &["call", m.path.to_str().unwrap(), r#"upper.apply("x")"#]);
+    assert!(!ok && err.contains("docker-credential-not-installed") && err.contains("put it on PATH"), "{err}");
+}
+
 #[test]
 fn oci_registry_errors_are_one_clear_line() {
     let reg = Registry::start();
