@@ -29,6 +29,9 @@ pub(crate) enum Item {
     Metrics(ResourceMetrics),
 }
 
+// Items are queued by value on the invocation path: boxing them would cost an
+// allocation per span or log record; `Flush` is rare.
+#[allow(clippy::large_enum_variant)]
 enum Queued {
     Item(Arc<str>, Item),
     Flush(oneshot::Sender<Result<(), String>>),
