@@ -4,8 +4,9 @@
 //! nothing but MCP goes to stdout (the host and every component log to stderr).
 //! Each message is handled in its own task (crates/mcp-core), so a slow tool blocks
 //! neither `ping` nor another call; a single writer task sends what the session
-//! queues. At end of stdin, requests in flight get a short grace to answer, then
-//! stop, and `run` returns: the workload ends, as MCP's stdio transport expects.
+//! queues. At end of stdin, requests in flight still answer (for up to 30 s; each
+//! tool call also has its component's own time limit), then `run` returns: the
+//! workload ends, as MCP's stdio transport expects.
 use futures::StreamExt;
 use futures::future::Either;
 use mcp_core::{Server, ServerConfig, Session};
@@ -14,8 +15,10 @@ use wasip3::wit_stream;
 
 /// A line longer than this is refused (parse error) and skipped.
 const MAX_LINE: usize = 32 * 1024 * 1024;
-/// At end of stdin, how long requests in flight may still finish.
-const GRACE_MS: u64 = 2000;
+/// At end of stdin, how long requests in flight may still finish. A client that
+/// pipes a batch and closes stdin expects every answer; one that wants the server
+/// gone sooner sends SIGTERM, as the MCP stdio transport says.
+const GRACE_MS: u64 = 30_000;
 
 struct Run;
 
@@ -60,8 +63,8 @@ impl wasip3::exports::cli::run::Guest for Run {
                 if !skipping && !pending.is_empty() {
                     dispatch(&server, &session, &pending);
                 }
-                // The client closed our stdin: requests still running get a short
-                // grace to answer (a piped batch of requests is answered), then stop.
+                // The client closed our stdin: requests still running may answer
+                // (a piped batch of requests is answered in full), then stop.
                 for _ in 0..(GRACE_MS / 10) {
                     if session.in_flight() == 0 {
                         break;

@@ -104,6 +104,23 @@ async fn raw(lines: &[&str]) -> Vec<Value> {
     replies
 }
 
+/// A client that pipes its requests and closes stdin at once still gets every answer,
+/// also from a tool that takes a few seconds.
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_piped_before_stdin_closes_are_all_answered() {
+    let replies = raw(&[
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"raw","version":"0"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"slow","arguments":{"steps":3,"delay_ms":1000}}}"#,
+        r#"{"jsonrpc":"2.0","id":3,"method":"ping"}"#,
+    ])
+    .await;
+    let slow =
+        replies.iter().find(|r| r["id"] == 2).unwrap_or_else(|| panic!("the slow call was answered: {replies:?}"));
+    assert_eq!(slow["result"]["structuredContent"]["completed"], 3, "{slow}");
+    assert!(replies.iter().any(|r| r["id"] == 3), "{replies:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn broken_json_rpc_gets_exact_errors_and_the_server_lives_on() {
     let replies = raw(&[
