@@ -5,11 +5,32 @@
 //! clients never see it. When two members offer the same tool or prompt name, the
 //! first one wins and the clash is reported.
 use crate::bindings::outrigger::mcp::registry::{self, Member};
+use crate::bindings::outrigger::mcp::types;
 use crate::convert;
 use crate::schema::Schema;
 use data_encoding::BASE64URL_NOPAD;
 use serde_json::Value;
 use std::collections::HashMap;
+
+/// One member's lists (`None`: it does not export that capability).
+struct Lists {
+    tools: Option<Result<Vec<types::Tool>, String>>,
+    resources: Option<Result<Vec<types::ResourceInfo>, String>>,
+    templates: Option<Result<Vec<types::ResourceTemplate>, String>>,
+    prompts: Option<Result<Vec<types::Prompt>, String>>,
+}
+
+impl Lists {
+    async fn of(m: &Member) -> Lists {
+        let name = || m.name.clone();
+        Lists {
+            tools: if m.tools { Some(registry::list_tools(name()).await) } else { None },
+            resources: if m.resources { Some(registry::list_resources(name()).await) } else { None },
+            templates: if m.resources { Some(registry::list_resource_templates(name()).await) } else { None },
+            prompts: if m.prompts { Some(registry::list_prompts(name()).await) } else { None },
+        }
+    }
+}
 
 pub struct ToolEntry {
     pub member: String,
@@ -35,49 +56,50 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    /// Asks every visible capability member for its lists.
+    /// Asks every visible capability member for its lists, all members at once (each
+    /// listing is a fresh instance; an interpreted component takes ~100 ms to start),
+    /// then merges them in manifest order.
     pub async fn load() -> Catalog {
         let mut c = Catalog { members: registry::members().await, ..Catalog::default() };
         let visible: Vec<Member> = c.members.iter().filter(|m| !m.hidden).cloned().collect();
-        for m in &visible {
-            if m.tools {
-                match registry::list_tools(m.name.clone()).await {
-                    Ok(tools) => {
-                        for t in tools {
-                            c.add_tool(&m.name, &t);
-                        }
+        let lists = futures::future::join_all(visible.iter().map(Lists::of)).await;
+        for (m, lists) in visible.iter().zip(lists) {
+            match lists.tools {
+                Some(Ok(tools)) => {
+                    for t in tools {
+                        c.add_tool(&m.name, &t);
                     }
-                    Err(e) => c.problems.push(format!("`{}`: listing its tools failed: {e}", m.name)),
                 }
+                Some(Err(e)) => c.problems.push(format!("`{}`: listing its tools failed: {e}", m.name)),
+                None => {}
             }
-            if m.resources {
-                match registry::list_resources(m.name.clone()).await {
-                    Ok(rs) => c.resources.extend(rs.iter().map(|r| (m.name.clone(), convert::resource(r)))),
-                    Err(e) => c.problems.push(format!("`{}`: listing its resources failed: {e}", m.name)),
-                }
-                match registry::list_resource_templates(m.name.clone()).await {
-                    Ok(ts) => c.templates.extend(ts.iter().map(|t| (m.name.clone(), convert::template(t)))),
-                    Err(e) => c.problems.push(format!("`{}`: listing its resource templates failed: {e}", m.name)),
-                }
+            match lists.resources {
+                Some(Ok(rs)) => c.resources.extend(rs.iter().map(|r| (m.name.clone(), convert::resource(r)))),
+                Some(Err(e)) => c.problems.push(format!("`{}`: listing its resources failed: {e}", m.name)),
+                None => {}
             }
-            if m.prompts {
-                match registry::list_prompts(m.name.clone()).await {
-                    Ok(ps) => {
-                        for p in ps {
-                            if let Some(first) = c.prompt_index.get(&p.name) {
-                                let owner = &c.prompts[*first].0;
-                                c.problems.push(format!(
-                                    "`{}` and `{owner}` both offer prompt `{}`: `{owner}`'s is used",
-                                    m.name, p.name
-                                ));
-                                continue;
-                            }
-                            c.prompt_index.insert(p.name.clone(), c.prompts.len());
-                            c.prompts.push((m.name.clone(), convert::prompt(&p)));
+            match lists.templates {
+                Some(Ok(ts)) => c.templates.extend(ts.iter().map(|t| (m.name.clone(), convert::template(t)))),
+                Some(Err(e)) => c.problems.push(format!("`{}`: listing its resource templates failed: {e}", m.name)),
+                None => {}
+            }
+            match lists.prompts {
+                Some(Ok(ps)) => {
+                    for p in ps {
+                        if let Some(first) = c.prompt_index.get(&p.name) {
+                            let owner = &c.prompts[*first].0;
+                            c.problems.push(format!(
+                                "`{}` and `{owner}` both offer prompt `{}`: `{owner}`'s is used",
+                                m.name, p.name
+                            ));
+                            continue;
                         }
+                        c.prompt_index.insert(p.name.clone(), c.prompts.len());
+                        c.prompts.push((m.name.clone(), convert::prompt(&p)));
                     }
-                    Err(e) => c.problems.push(format!("`{}`: listing its prompts failed: {e}", m.name)),
                 }
+                Some(Err(e)) => c.problems.push(format!("`{}`: listing its prompts failed: {e}", m.name)),
+                None => {}
             }
         }
         c

@@ -1,12 +1,13 @@
 //! The one wasmtime [`Engine`] a host uses: Component Model async (WASI 0.3), the
 //! pooling instance allocator (fast per-call instantiation), epoch interruption (per-call
-//! time limits, and fair yielding in services) driven by a ticker thread, and
-//! wasmtime's on-disk compilation cache. Also what every guest's store gets from the
+//! time limits, and fair yielding in services) driven by a ticker thread, and the
+//! on-disk cache of compiled components (`compiled.rs`). Also what every guest's store gets from the
 //! host: the catalogue of host-provided interfaces and the linker built from it
 //! (`catalogue.rs`), host-owned data resources (`data.rs`), the WASI context with
 //! its socket and HTTP policies (`wasi.rs`, `net_policy.rs`, `http.rs`) and the
 //! store data (`ctx.rs`); and component loading with clear errors.
 pub mod catalogue;
+pub mod compiled;
 pub mod ctx;
 pub mod data;
 pub(crate) mod http;
@@ -38,7 +39,7 @@ pub struct EngineOptions {
     pub max_instances: u32,
     /// How often the epoch advances; per-call time limits are rounded up to it.
     pub epoch_tick: Duration,
-    /// Use wasmtime's on-disk compilation cache.
+    /// Keep compiled components on disk (`engine/compiled.rs`).
     pub cache: bool,
 }
 
@@ -58,6 +59,8 @@ pub struct HostEngine {
     /// instance slot instead of failing; a few slots stay free for services.
     pub instance_permits: Arc<tokio::sync::Semaphore>,
     stop: Arc<AtomicBool>,
+    /// Compiled components on disk (`None`: `--no-cache`).
+    compiled: Option<compiled::CompiledCache>,
 }
 
 /// Pool slots kept for service incarnations (never taken by reactive calls).
@@ -88,14 +91,6 @@ impl HostEngine {
             // Decommit what is not kept in batches: fewer madvise calls per drop.
             .decommit_batch_size(32);
         config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
-        if options.cache {
-            match wasmtime::Cache::new(wasmtime::CacheConfig::new()) {
-                Ok(cache) => {
-                    config.cache(Some(cache));
-                }
-                Err(e) => tracing::warn!("compilation cache disabled: {e}"),
-            }
-        }
         let engine =
             Engine::new(&config).map_err(|e| anyhow::anyhow!("{e}")).context("creating the wasmtime engine")?;
         let stop = Arc::new(AtomicBool::new(false));
@@ -110,7 +105,8 @@ impl HostEngine {
             })
             .context("starting the epoch thread")?;
         let permits = Arc::new(tokio::sync::Semaphore::new((n - SERVICE_SLOTS) as usize));
-        Ok(HostEngine { engine, options, catalogue, instance_permits: permits, stop })
+        let compiled = options.cache.then(|| compiled::CompiledCache::new(&engine));
+        Ok(HostEngine { engine, options, catalogue, instance_permits: permits, stop, compiled })
     }
 
     /// Epoch ticks that cover `d` (at least one).
@@ -123,9 +119,11 @@ impl HostEngine {
     pub fn load_component(&self, path: &Path) -> Result<Component> {
         let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
         check_is_component(&bytes).with_context(|| format!("{} is not usable", path.display()))?;
-        Component::new(&self.engine, &bytes)
-            .map_err(|e| anyhow::anyhow!("{e:?}"))
-            .with_context(|| format!("{} failed to compile", path.display()))
+        let compiled = match &self.compiled {
+            Some(cache) => cache.load(&self.engine, &bytes),
+            None => Component::new(&self.engine, &bytes).map_err(|e| anyhow::anyhow!("{e:?}")),
+        };
+        compiled.with_context(|| format!("{} failed to compile", path.display()))
     }
 
     /// A linker with every interface of the catalogue (the host's own).

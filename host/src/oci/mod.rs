@@ -66,11 +66,7 @@ pub struct Settings {
 impl Settings {
     /// From the environment, as described on each field.
     pub fn from_env() -> Settings {
-        let cache_home = std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .filter(|p| p.is_absolute())
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-            .unwrap_or_else(std::env::temp_dir);
+        let cache_home = crate::engine::compiled::cache_home();
         Settings {
             cache_dir: cache_home.join("outrigger").join("oci"),
             docker_config: auth::DockerConfig::default_path(),
