@@ -38,7 +38,7 @@ struct Cli {
     /// More log detail: -v for debug, -vv for trace. RUST_LOG overrides it.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     verbose: u8,
-    /// Do not use wasmtime's on-disk compilation cache.
+    /// Do not keep compiled components on disk (~/.cache/outrigger/compiled).
     #[arg(long, global = true)]
     no_cache: bool,
     /// Threads that run guests. 1 runs everything on one thread: the lowest latency
