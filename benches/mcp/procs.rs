@@ -86,10 +86,10 @@ pub fn manifests(dir: &Path, port: u16) -> (PathBuf, PathBuf, PathBuf) {
             .replace("../target/wasm", wasm.to_str().unwrap())
     };
     let stdio = read("mcp.yaml");
-    let polyglot = ["name: python", "py_tools.wasm", "name: javascript", "js_tools.wasm"];
+    let polyglot = ["py_tools.wasm", "js_tools.wasm"];
     let rust: String =
         stdio.lines().filter(|l| !polyglot.iter().any(|p| l.contains(p))).map(|l| format!("{l}\n")).collect();
-    assert_eq!(stdio.lines().count() - rust.lines().count(), 4, "examples/mcp.yaml changed shape");
+    assert_eq!(stdio.lines().count() - rust.lines().count(), 2, "examples/mcp.yaml changed shape");
     let bind = "MCP_HTTP_BIND: 127.0.0.1:8080";
     let http = read("mcp-http.yaml");
     assert!(http.contains(bind), "examples/mcp-http.yaml changed shape");
