@@ -127,14 +127,22 @@ pub async fn resources_prompts_and_completion(client: &Client) {
     assert_eq!(c.completion.values, vec!["wasm".to_string()]);
 }
 
-/// Progress notifications reach the client before the result; elicitation,
+/// Every progress notification reaches the client, in order; elicitation,
 /// sampling and roots are answered by the client (as server → client requests
 /// or as input-required rounds, by revision).
 pub async fn progress_and_questions(client: &Client, handler: &TestClient, revision: Revision) {
     let r = call(client, "slow", json!({ "steps": 3, "delay_ms": 20 })).await;
     assert_eq!(r.structured_content, Some(json!({ "completed": 3 })));
-    let progress: Vec<f64> = handler.seen.lock().unwrap().progress.iter().map(|p| p.progress).collect();
-    assert_eq!(progress, vec![1.0, 2.0, 3.0], "progress notifications");
+    // rmcp hands notifications to the handler in a task of their own, so the last one
+    // may be recorded just after `call` returned: wait for it (briefly), then compare.
+    let progress = || -> Vec<f64> { handler.seen.lock().unwrap().progress.iter().map(|p| p.progress).collect() };
+    for _ in 0..100 {
+        if progress().len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(progress(), vec![1.0, 2.0, 3.0], "progress notifications");
 
     let r = call(client, "ask_name", json!({})).await;
     assert_eq!(text_of(&r), "Hello, Ada!", "elicitation: {r:?}");
