@@ -143,6 +143,41 @@ async fn in_store(engine: &HostEngine, component: &wasmtime::component::Componen
         .unwrap()
 }
 
+/// Forwarded `incr` from 1, 8 and 32 callers, each round paired with an in-store run:
+/// prints the forwarded rows with their share of in-store (and the in-store rows
+/// themselves when `ceilings`). In-store and forwarded runs alternate, and the share is
+/// taken per pair, so a noisy moment on the machine hits both sides of a ratio alike.
+async fn forwarded_rows(
+    engine: &HostEngine,
+    component: &wasmtime::component::Component,
+    svc: &outrigger::ServiceHandle,
+    incr: usize,
+    ceilings: bool,
+) {
+    for (callers, per) in [(1usize, 100_000usize), (8, 12_500), (32, 3_200)] {
+        let (mut inside, mut forwarded, mut shares) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            let c = in_store(engine, component, callers, per).await;
+            let s = svc.clone();
+            let f = drive(callers, per, move || {
+                let s = s.clone();
+                async move {
+                    s.call(incr, vec![Val::U64(1)]).await.unwrap();
+                }
+            })
+            .await;
+            shares.push(f.rate() / c.rate());
+            inside.push(c);
+            forwarded.push(f);
+        }
+        shares.sort_by(f64::total_cmp);
+        if ceilings {
+            median(inside).row(&format!("in-store `incr`, {callers} in flight (ceiling)"), None);
+        }
+        median(forwarded).row(&format!("forwarded `incr`, {callers} caller(s)"), Some(shares[shares.len() / 2]));
+    }
+}
+
 async fn suite(runtime: &str) {
     let dir = wasm_dir();
     let manifest = Manifest::parse(MANIFEST, &dir.join("bench.yaml")).unwrap();
@@ -160,28 +195,7 @@ async fn suite(runtime: &str) {
     println!("| scenario | calls/s | p50 µs | p99 µs | of in-store |");
     println!("|---|---:|---:|---:|---:|");
     let component = engine.load_component(&wasm_dir().join("counter_service.wasm")).unwrap();
-    for (callers, per) in [(1usize, 100_000usize), (8, 12_500), (32, 3_200)] {
-        // In-store and forwarded runs alternate, and the share is taken per pair, so
-        // a noisy moment on the machine hits both sides of a ratio alike.
-        let (mut ceilings, mut forwarded, mut shares) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..ROUNDS {
-            let c = in_store(&engine, &component, callers, per).await;
-            let s = svc.clone();
-            let f = drive(callers, per, move || {
-                let s = s.clone();
-                async move {
-                    s.call(incr, vec![Val::U64(1)]).await.unwrap();
-                }
-            })
-            .await;
-            shares.push(f.rate() / c.rate());
-            ceilings.push(c);
-            forwarded.push(f);
-        }
-        shares.sort_by(f64::total_cmp);
-        median(ceilings).row(&format!("in-store `incr`, {callers} in flight (ceiling)"), None);
-        median(forwarded).row(&format!("forwarded `incr`, {callers} caller(s)"), Some(shares[shares.len() / 2]));
-    }
+    forwarded_rows(&engine, &component, &svc, incr, true).await;
     // The whole path from real guests: each caller is one reactive instance looping
     // over its sync `counter.incr` import. One sample per guest call of bump(n); the
     // table shows calls/s and the mean time per forwarded call.
@@ -264,24 +278,7 @@ fn home_suite() {
         println!("\n### service on its own thread (current-thread runtime), callers on multi_thread (2 workers)\n");
         println!("| scenario | calls/s | p50 µs | p99 µs | of in-store |");
         println!("|---|---:|---:|---:|---:|");
-        for (callers, per) in [(1usize, 100_000usize), (8, 12_500), (32, 3_200)] {
-            let (mut forwarded, mut shares) = (Vec::new(), Vec::new());
-            for _ in 0..ROUNDS {
-                let c = in_store(&engine, &component, callers, per).await;
-                let s = svc.clone();
-                let f = drive(callers, per, move || {
-                    let s = s.clone();
-                    async move {
-                        s.call(incr, vec![Val::U64(1)]).await.unwrap();
-                    }
-                })
-                .await;
-                shares.push(f.rate() / c.rate());
-                forwarded.push(f);
-            }
-            shares.sort_by(f64::total_cmp);
-            median(forwarded).row(&format!("forwarded `incr`, {callers} caller(s)"), Some(shares[shares.len() / 2]));
-        }
+        forwarded_rows(&engine, &component, &svc, incr, false).await;
     });
     let _ = stop_tx.send(());
     home.join().unwrap();

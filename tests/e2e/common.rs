@@ -1,9 +1,15 @@
 //! Helpers shared by the end-to-end tests: where the guest components are, writing
-//! a manifest into a temp folder, starting a workload with a test-sized engine.
+//! a manifest into a temp folder, starting a workload with a test-sized engine, and
+//! `outrigger run` as a child process ([`RunProcess`]).
 use outrigger::engine::EngineOptions;
 use outrigger::{HostOptions, Manifest, Workload};
 use std::path::PathBuf;
 use std::time::Duration;
+
+/// The repository's root.
+pub fn repo() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
 
 /// The folder scripts/build-guests.sh fills.
 pub fn wasm_dir() -> PathBuf {
@@ -97,3 +103,60 @@ spec:
     - name: client
       component: "{wasm}/counter_client.wasm"
 "#;
+
+/// `outrigger run <manifest>` as a child process (killed when dropped). Its stderr is
+/// echoed to the test's, each line prefixed with `label`, and kept.
+pub struct RunProcess {
+    pub child: tokio::process::Child,
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl RunProcess {
+    /// Starts it with `env` added and waits (up to `within`) for a log line
+    /// containing `ready`.
+    pub async fn start(
+        label: &str,
+        manifest: &std::path::Path,
+        env: &[(&str, &str)],
+        ready: &str,
+        within: Duration,
+    ) -> RunProcess {
+        use tokio::io::{AsyncBufReadExt, BufReader};
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_outrigger"))
+            .arg("run")
+            .arg(manifest)
+            .env("RUST_LOG", "warn,guest=info")
+            .envs(env.iter().copied())
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start outrigger run");
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (ready_tx, is_ready) = tokio::sync::oneshot::channel();
+        let (kept, label, ready) = (log.clone(), label.to_string(), ready.to_string());
+        tokio::spawn(async move {
+            let mut ready_tx = Some(ready_tx);
+            while let Ok(Some(line)) = lines.next_line().await {
+                eprintln!("[{label}] {line}");
+                if line.contains(&ready) {
+                    ready_tx.take().map(|tx| tx.send(()));
+                }
+                kept.lock().unwrap().push(line);
+            }
+        });
+        tokio::time::timeout(within, is_ready)
+            .await
+            .unwrap_or_else(|_| {
+                panic!("`outrigger run {}` did not log its ready line within {within:?}", manifest.display())
+            })
+            .unwrap_or_else(|_| panic!("`outrigger run {}` ended before it was ready", manifest.display()));
+        RunProcess { child, log }
+    }
+
+    /// Whether a log line so far contains `needle`.
+    pub fn logged(&self, needle: &str) -> bool {
+        self.log.lock().unwrap().iter().any(|l| l.contains(needle))
+    }
+}

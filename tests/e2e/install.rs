@@ -2,12 +2,8 @@
 //! the binary in PREFIX/bin finds the services that ship with it in PREFIX/wasm
 //! when a wasmCloud workload's host interface asks for one, and the deploy/ workload
 //! file is valid as written (its OCI image swapped for a local file).
-use crate::common::{TestManifest, wasm_dir};
+use crate::common::{TestManifest, repo, wasm_dir};
 use std::process::Command;
-
-fn repo() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 #[test]
 fn the_installed_binary_finds_its_services_beside_it() {

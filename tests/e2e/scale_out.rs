@@ -6,15 +6,13 @@
 //! gave each host. One host is stopped (SIGTERM) mid-load: its bridge drains (the
 //! server stops sending to it, what it already had is answered) and every request
 //! is answered exactly once.
-use crate::common::TestManifest;
+use crate::common::{RunProcess, TestManifest};
 use futures::StreamExt;
 use serde_json::Value;
-use std::process::Stdio;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use test_fixtures::NatsServer;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 const WORKLOAD: &str = r#"
 apiVersion: runtime.wasmcloud.dev/v1alpha1
@@ -36,55 +34,25 @@ spec:
           image: "{wasm}/wc_app.wasm"
 "#;
 
-/// One `outrigger run` process; its log lines are kept (and echoed to the test's).
+/// One host: an `outrigger run` process configured only by its environment.
 struct Host {
     name: &'static str,
-    child: tokio::process::Child,
-    log: Arc<Mutex<Vec<String>>>,
+    run: RunProcess,
 }
 
 impl Host {
     async fn start(name: &'static str, manifest: &TestManifest, server: &NatsServer) -> Host {
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_outrigger"))
-            .arg("run")
-            .arg(&manifest.path)
-            .env("NATS_URL", server.url())
-            .env("NATS_NAME", name)
-            .env("RUST_LOG", "warn,guest=info")
-            .stdin(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start outrigger run");
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let log = Arc::new(Mutex::new(Vec::new()));
-        let (ready_tx, ready) = tokio::sync::oneshot::channel();
-        let kept = log.clone();
-        tokio::spawn(async move {
-            let mut ready_tx = Some(ready_tx);
-            while let Ok(Some(line)) = lines.next_line().await {
-                eprintln!("[{name}] {line}");
-                if line.contains("subscription(s) confirmed") {
-                    ready_tx.take().map(|tx| tx.send(()));
-                }
-                kept.lock().unwrap().push(line);
-            }
-        });
-        tokio::time::timeout(Duration::from_secs(120), ready)
-            .await
-            .unwrap_or_else(|_| panic!("host {name}: the bridge did not subscribe in time"))
-            .unwrap_or_else(|_| panic!("host {name} ended before its bridge subscribed"));
-        Host { name, child, log }
+        let url = server.url();
+        let env = [("NATS_URL", url.as_str()), ("NATS_NAME", name)];
+        let run =
+            RunProcess::start(name, &manifest.path, &env, "subscription(s) confirmed", Duration::from_secs(120)).await;
+        Host { name, run }
     }
 
     fn terminate(&self) {
-        let pid = self.child.id().expect("running").to_string();
+        let pid = self.run.child.id().expect("running").to_string();
         let ok = std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success();
         assert!(ok, "SIGTERM to host {}", self.name);
-    }
-
-    fn logged(&self, needle: &str) -> bool {
-        self.log.lock().unwrap().iter().any(|l| l.contains(needle))
     }
 }
 
@@ -138,7 +106,7 @@ async fn two_hosts_share_the_queue_group_and_a_stopped_host_loses_nothing() {
         .collect()
         .await;
     let mut a = stopper.await.unwrap();
-    let exit = tokio::time::timeout(Duration::from_secs(20), a.child.wait()).await.expect("host-a stops").unwrap();
+    let exit = tokio::time::timeout(Duration::from_secs(20), a.run.child.wait()).await.expect("host-a stops").unwrap();
 
     assert!(
         failures.is_empty(),
@@ -147,7 +115,7 @@ async fn two_hosts_share_the_queue_group_and_a_stopped_host_loses_nothing() {
         &failures[..failures.len().min(5)]
     );
     assert!(exit.success(), "host-a stopped cleanly on SIGTERM: {exit}");
-    assert!(a.logged("nats-bridge: left cleanly (1 subscription(s) drained)"), "host-a drained its subscription");
+    assert!(a.run.logged("nats-bridge: left cleanly (1 subscription(s) drained)"), "host-a drained its subscription");
     // Let the server's statistics settle, then ask it who got what.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let per = delivered_per_connection(&monitor).await;
@@ -158,6 +126,6 @@ async fn two_hosts_share_the_queue_group_and_a_stopped_host_loses_nothing() {
     assert!(on_a > 0 && on_b > 0, "both hosts took a share: {on_a} / {on_b}");
     assert!(on_b as usize > N - STOP_AT, "host-b took over once host-a stopped: {on_a} / {on_b}");
     b.terminate();
-    let exit = tokio::time::timeout(Duration::from_secs(20), b.child.wait()).await.expect("host-b stops").unwrap();
+    let exit = tokio::time::timeout(Duration::from_secs(20), b.run.child.wait()).await.expect("host-b stops").unwrap();
     assert!(exit.success(), "host-b stopped cleanly: {exit}");
 }

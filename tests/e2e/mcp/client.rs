@@ -15,7 +15,7 @@ use rmcp::service::{
 };
 use rmcp::transport::TokioChildProcess;
 use rmcp::{ClientHandler, ErrorData, ServiceExt};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 pub type Client = RunningService<RoleClient, TestClient>;
@@ -88,9 +88,7 @@ impl ClientHandler for TestClient {
     }
 }
 
-pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
-}
+pub use crate::common::repo;
 
 /// `outrigger run <manifest>` with stdin/stdout as the MCP transport.
 pub fn command(manifest: &Path) -> tokio::process::Command {

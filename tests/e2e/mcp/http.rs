@@ -4,15 +4,14 @@
 //! status of stateless errors.
 use super::client::{BOTH, Revision, connect_http, repo};
 use super::protocol;
-use crate::common::TestManifest;
+use crate::common::{RunProcess, TestManifest};
 use serde_json::{Value, json};
-use std::process::Stdio;
-use tokio::io::{AsyncBufReadExt, BufReader};
+use std::time::Duration;
 
 /// `outrigger run` on examples/mcp-http.yaml (on a free port); ends with the test.
 pub struct HttpServer {
     pub url: String,
-    _child: tokio::process::Child,
+    _run: RunProcess,
     _manifest: TestManifest,
 }
 
@@ -23,37 +22,11 @@ pub async fn start(extra_env: &str) -> HttpServer {
         .replace("../target/wasm", "{wasm}")
         .replace("MCP_HTTP_BIND: 127.0.0.1:8080", &format!("MCP_HTTP_BIND: 127.0.0.1:{port}{extra_env}"));
     let manifest = TestManifest::new(&yaml);
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_outrigger"))
-        .arg("run")
-        .arg(&manifest.path)
-        .env("RUST_LOG", "warn,guest=info")
-        .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start outrigger run");
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     // Generous: on a fresh machine the first start compiles the 18 MB Python and 12 MB
     // JavaScript components (no compile cache yet), several tests at once on 2 cores.
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(300);
-    loop {
-        let line = tokio::time::timeout_at(deadline, lines.next_line())
-            .await
-            .expect("the HTTP transport did not start listening")
-            .unwrap()
-            .expect("outrigger ended before listening");
-        eprintln!("{line}");
-        if line.contains("mcp-http: listening on") {
-            break;
-        }
-    }
-    // Keep forwarding the server's log to the test's stderr.
-    tokio::spawn(async move {
-        while let Ok(Some(l)) = lines.next_line().await {
-            eprintln!("{l}");
-        }
-    });
-    HttpServer { url: format!("http://127.0.0.1:{port}/mcp"), _child: child, _manifest: manifest }
+    let run =
+        RunProcess::start("mcp-http", &manifest.path, &[], "mcp-http: listening on", Duration::from_secs(300)).await;
+    HttpServer { url: format!("http://127.0.0.1:{port}/mcp"), _run: run, _manifest: manifest }
 }
 
 #[tokio::test(flavor = "multi_thread")]
