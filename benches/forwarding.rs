@@ -8,9 +8,7 @@
 //!   instance, no queue, no other store): the ceiling forwarding is measured against;
 //! * the whole path from real reactive guests (`client.bump(n)`: guest loop ->
 //!   sync import -> host -> service queue -> async export);
-//! * a reactive invocation: instantiate from the pooling allocator + call + drop;
-//! * forwarded calls to a service whose store lives on a thread of its own (a design
-//!   tried for the multi-thread runtime, kept as the record of why it was not adopted).
+//! * a reactive invocation: instantiate from the pooling allocator + call + drop.
 //!
 //! Every scenario runs five times and the median run is reported. Numbers go to
 //! stdout as Markdown; benches/README.md holds a recorded run.
@@ -245,45 +243,6 @@ async fn suite(runtime: &str) {
     w.shutdown().await;
 }
 
-/// A design tried for issue 9 item 5: the service's store gets a home of its own, a
-/// dedicated thread running a current-thread runtime, while its callers are tasks of
-/// the 2-worker multi-thread runtime (as reactive components and transports are in
-/// the binary). Every call crosses threads both ways.
-fn home_suite() {
-    let dir = wasm_dir();
-    let (handles_tx, handles) = std::sync::mpsc::channel();
-    let (stop_tx, stop) = tokio::sync::oneshot::channel::<()>();
-    let home = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-        rt.block_on(async move {
-            let manifest = Manifest::parse(MANIFEST, &dir.join("bench.yaml")).unwrap();
-            let opts = HostOptions {
-                engine: EngineOptions { max_instances: 256, ..EngineOptions::default() },
-                ..HostOptions::default()
-            };
-            let w = Workload::start(&manifest, opts).await.unwrap();
-            w.wait_running(Duration::from_secs(10)).await.unwrap();
-            let svc = w.service("counter").unwrap().clone();
-            let incr = w.service_target("counter", "outrigger:examples/counter@0.1.0", "incr").unwrap();
-            handles_tx.send((svc, incr)).unwrap();
-            let _ = stop.await;
-            w.shutdown().await;
-        })
-    });
-    let (svc, incr) = handles.recv().unwrap();
-    let multi = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    multi.block_on(async {
-        let engine = HostEngine::new(EngineOptions::default(), HostOptions::default().catalogue).unwrap();
-        let component = engine.load_component(&wasm_dir().join("counter_service.wasm")).unwrap();
-        println!("\n### service on its own thread (current-thread runtime), callers on multi_thread (2 workers)\n");
-        println!("| scenario | calls/s | p50 µs | p99 µs | of in-store |");
-        println!("|---|---:|---:|---:|---:|");
-        forwarded_rows(&engine, &component, &svc, incr, false).await;
-    });
-    let _ = stop_tx.send(());
-    home.join().unwrap();
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; nothing to parse.
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
@@ -293,6 +252,4 @@ fn main() {
     drop(current);
     let multi = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     multi.block_on(suite("multi_thread (2 workers)"));
-    drop(multi);
-    home_suite();
 }

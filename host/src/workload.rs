@@ -110,6 +110,7 @@ impl Workload {
         let mut entries = Vec::new();
         let mut tasks = Vec::new();
         for s in services {
+            let home = s.handle.home().clone();
             entries.push(ServiceEntry {
                 name: s.entry.name.clone(),
                 handle: s.handle,
@@ -131,7 +132,7 @@ impl Workload {
                 calls: s.calls,
                 shutdown: shutdown_rx.clone(),
             };
-            tasks.push(tokio::spawn(sup.run()));
+            tasks.push(home.spawn(sup.run()));
         }
         let grace = options.stop_grace;
         let started = trace_now();

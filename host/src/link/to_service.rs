@@ -2,7 +2,9 @@
 //! bounded call queue: a caller in any store puts a [`ServiceCall`] (export index,
 //! argument values, a reply slot) on it and awaits the reply. The service's
 //! supervisor (see `run/service.rs`) runs each call as one more Component Model
-//! task of the one running instance, concurrently with `run`.
+//! task of the one running instance, concurrently with `run`. When the service is
+//! idle, the caller runs that supervisor itself for a moment (`run/home.rs`), so a
+//! lone caller usually gets its answer without a task switch.
 //!
 //! The queue is bounded, so a flooded service pushes back on its callers (they wait
 //! to enqueue); every call has an overall deadline (`calls.timeout`) that covers
@@ -10,6 +12,7 @@
 use crate::engine::ctx::Ctx;
 use crate::error::CallError;
 use crate::link::Callee;
+use crate::run::home::Home;
 use crate::run::status::ServiceStatus;
 use futures::future::BoxFuture;
 use std::future::Future;
@@ -64,6 +67,9 @@ struct Inner {
     tx: mpsc::Sender<ServiceCall>,
     status: watch::Receiver<ServiceStatus>,
     timeout: Duration,
+    /// Where the service's supervisor future lives; callers drive it themselves
+    /// when it is idle (see `run/home.rs`).
+    home: Arc<Home>,
 }
 
 impl ServiceHandle {
@@ -75,7 +81,13 @@ impl ServiceHandle {
         status: watch::Receiver<ServiceStatus>,
     ) -> (ServiceHandle, mpsc::Receiver<ServiceCall>) {
         let (tx, rx) = mpsc::channel(queue);
-        (ServiceHandle { inner: Arc::new(Inner { name: name.to_string(), tx, status, timeout }) }, rx)
+        let home = Home::new();
+        (ServiceHandle { inner: Arc::new(Inner { name: name.to_string(), tx, status, timeout, home }) }, rx)
+    }
+
+    /// The slot the service's supervisor future is spawned in.
+    pub(crate) fn home(&self) -> &Arc<Home> {
+        &self.inner.home
     }
 
     pub fn name(&self) -> &str {
@@ -88,7 +100,9 @@ impl ServiceHandle {
     }
 
     /// Calls export `target` of the running service (see
-    /// [`crate::Workload::service_target`]) with plain values.
+    /// [`crate::Workload::service_target`]) with plain values. When the service is
+    /// idle, the calling task runs its event loop itself for a moment and usually
+    /// has the answer without a task switch (`run/home.rs`).
     pub async fn call(&self, target: usize, params: Vec<Val>) -> Result<Vec<Val>, CallError> {
         // A service that will not serve again has closed its queue: `send` fails at once.
         self.send(target, Work::Values(params)).await
@@ -103,10 +117,36 @@ impl ServiceHandle {
     }
 
     async fn send(&self, target: usize, work: Work) -> Result<Vec<Val>, CallError> {
-        let (reply, answer) = oneshot::channel();
-        let call = ServiceCall { target, work, reply };
+        let (reply, mut answer) = oneshot::channel();
+        let mut call = Some(ServiceCall { target, work, reply });
+        // The caller takes the service's future first (if it is free), queues its
+        // call, and polls the service itself: when the service is idle the call is
+        // answered right here, with no task switch (run/home.rs). A caller that is a
+        // host function of another store (a component's import) then runs the
+        // service's store inside its own event loop's poll: wasmtime saves and
+        // restores its per-thread store pointer around each (concurrent/tls.rs), and
+        // the e2e tests cover traps, restarts and time limits on this path.
+        if let Some(held) = self.inner.home.hold() {
+            match self.inner.tx.try_send(call.take().expect("not sent yet")) {
+                Ok(()) => {
+                    held.help();
+                    // Answered inline: like a plain function call, this spends none
+                    // of the caller's cooperative budget (a budget-forced yield would
+                    // move the caller to another worker, the bounce avoided here).
+                    match answer.try_recv() {
+                        Ok(r) => return r,
+                        Err(oneshot::error::TryRecvError::Closed) => return Err(self.unavailable()),
+                        Err(oneshot::error::TryRecvError::Empty) => {}
+                    }
+                }
+                Err(mpsc::error::TrySendError::Full(c)) => call = Some(c),
+                Err(mpsc::error::TrySendError::Closed(_)) => return Err(self.unavailable()),
+            }
+        }
         let attempt = async {
-            self.inner.tx.send(call).await.map_err(|_| self.unavailable())?;
+            if let Some(call) = call {
+                self.inner.tx.send(call).await.map_err(|_| self.unavailable())?;
+            }
             answer.await.map_err(|_| self.unavailable())?
         };
         match tokio::time::timeout(self.inner.timeout, attempt).await {
@@ -130,6 +170,6 @@ impl Callee for ServiceHandle {
         _parent: Option<crate::engine::otel::trace::TraceParent>,
     ) -> BoxFuture<'static, Result<Vec<Val>, CallError>> {
         let this = self.clone();
-        Box::pin(async move { this.call(target, params).await })
+        Box::pin(async move { this.send(target, Work::Values(params)).await })
     }
 }

@@ -4,8 +4,10 @@
 //! instance per call (`reactive.rs`), or warm instances reused between calls when
 //! the manifest asks for them (`pool.rs`, `pool_shared.rs`). Both are built on
 //! `guest.rs` (a pre-linked component, its WASI environment and limits, and a fresh
-//! store). `status.rs` holds what can be observed.
+//! store). `home.rs` holds a service's supervisor future where callers can drive it;
+//! `status.rs` holds what can be observed.
 pub(crate) mod guest;
+pub(crate) mod home;
 pub(crate) mod pool;
 pub(crate) mod pool_shared;
 pub(crate) mod reactive;
