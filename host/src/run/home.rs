@@ -101,8 +101,9 @@ impl Home {
         job: impl Future<Output = ()> + Send + 'static,
     ) -> tokio::task::JoinHandle<()> {
         self.lock().job = Some(Box::pin(job));
-        let home = self.clone();
+        let owner = Owner(self.clone());
         tokio::spawn(std::future::poll_fn(move |cx| {
+            let home = &owner.0;
             home.task.register(cx.waker());
             if home.state.load(Ordering::Acquire) & DONE == 0 {
                 home.state.fetch_and(!SCHEDULED, Ordering::AcqRel);
@@ -165,6 +166,19 @@ impl Home {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Slot> {
         self.slot.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// The service task's hold on the job: a task dropped unfinished (a runtime shutting
+/// down drops its tasks) drops the job with it, as a plain task would, so the store
+/// inside does not live on in the slot.
+struct Owner(Arc<Home>);
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        self.0.state.fetch_or(DONE, Ordering::AcqRel);
+        let job = self.0.lock().job.take();
+        drop(job);
     }
 }
 
@@ -327,6 +341,21 @@ mod tests {
         let err = tokio::time::timeout(Duration::from_secs(5), task).await.unwrap().unwrap_err();
         assert!(err.is_panic());
         assert!(home.hold().is_none(), "a finished home is never held again");
+    }
+
+    #[test]
+    fn a_runtime_that_shuts_down_drops_the_job() {
+        let (tx, rx) = mpsc::channel::<Ask>(8);
+        let home = Home::new();
+        let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            let _task = home.spawn(echo(rx, Arc::default()));
+            tokio::task::yield_now().await;
+        });
+        assert!(!tx.is_closed(), "the job (and its receiver) is alive while its task is");
+        drop(rt);
+        assert!(tx.is_closed(), "the job went with its task");
+        assert!(home.hold().is_none());
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
