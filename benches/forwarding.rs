@@ -12,8 +12,12 @@
 //!
 //! Every scenario runs five times and the median run is reported. Numbers go to
 //! stdout as Markdown; benches/README.md holds a recorded run.
+#[path = "stats.rs"]
+mod stats;
+
 use outrigger::bench_support::{GuestEnv, export_index, yield_periodically};
 use outrigger::{EngineOptions, HostEngine, HostOptions, Manifest, Val, Workload};
+use stats::{Run, drive};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use wasmtime::Store;
@@ -40,62 +44,15 @@ fn wasm_dir() -> PathBuf {
     d.canonicalize().unwrap()
 }
 
-/// Latency samples in nanoseconds, and the wall time they took.
-struct Run {
-    samples: Vec<u64>,
-    wall: Duration,
-}
-
-impl Run {
-    fn rate(&self) -> f64 {
-        self.samples.len() as f64 / self.wall.as_secs_f64()
-    }
-
-    /// Prints one table row; `share` is the forwarded / in-store throughput ratio.
-    fn row(&mut self, label: &str, share: Option<f64>) {
-        self.samples.sort_unstable();
-        let pct = |p: f64| self.samples[((self.samples.len() - 1) as f64 * p) as usize] as f64 / 1000.0;
-        let share = share.map(|s| format!("{:.0} %", 100.0 * s)).unwrap_or_else(|| "-".into());
-        println!("| {label} | {:.0} | {:.2} | {:.2} | {share} |", self.rate(), pct(0.5), pct(0.99));
-    }
+/// Prints one table row; `share` is the forwarded / in-store throughput ratio.
+fn row(mut r: Run, label: &str, share: Option<f64>) {
+    let share = share.map(|s| format!("{:.0} %", 100.0 * s)).unwrap_or_else(|| "-".into());
+    println!("| {label} | {:.0} | {:.2} | {:.2} | {share} |", r.rate(), r.pct(0.5), r.pct(0.99));
 }
 
 /// Each scenario runs this many times; the run with the median throughput is reported
 /// (this machine kind has noisy neighbours: single runs vary by up to 30 %).
 const ROUNDS: usize = 5;
-
-fn median(mut runs: Vec<Run>) -> Run {
-    runs.sort_by(|a, b| a.rate().total_cmp(&b.rate()));
-    runs.swap_remove(runs.len() / 2)
-}
-
-/// `callers` tasks each make `per` calls of `f`, timing each call.
-async fn drive<F, Fut>(callers: usize, per: usize, f: F) -> Run
-where
-    F: Fn() -> Fut + Clone + Send + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    let t0 = Instant::now();
-    let tasks: Vec<_> = (0..callers)
-        .map(|_| {
-            let f = f.clone();
-            tokio::spawn(async move {
-                let mut s = Vec::with_capacity(per);
-                for _ in 0..per {
-                    let t = Instant::now();
-                    f().await;
-                    s.push(t.elapsed().as_nanos() as u64);
-                }
-                s
-            })
-        })
-        .collect();
-    let mut samples = Vec::new();
-    for t in tasks {
-        samples.extend(t.await.unwrap());
-    }
-    Run { samples, wall: t0.elapsed() }
-}
 
 /// The ceiling: `incr` called with `call_concurrent` from inside the service's own
 /// store while its `run` is running, `callers` calls in flight at a time.
@@ -170,9 +127,9 @@ async fn forwarded_rows(
         }
         shares.sort_by(f64::total_cmp);
         if ceilings {
-            median(inside).row(&format!("in-store `incr`, {callers} in flight (ceiling)"), None);
+            row(Run::median(inside), &format!("in-store `incr`, {callers} in flight (ceiling)"), None);
         }
-        median(forwarded).row(&format!("forwarded `incr`, {callers} caller(s)"), Some(shares[shares.len() / 2]));
+        row(Run::median(forwarded), &format!("forwarded `incr`, {callers} caller(s)"), Some(shares[shares.len() / 2]));
     }
 }
 
@@ -238,7 +195,11 @@ async fn suite(runtime: &str) {
                 .await,
             );
         }
-        median(runs).row(&format!("reactive instantiate + call + drop (`upper.apply`), {callers} caller(s)"), None);
+        row(
+            Run::median(runs),
+            &format!("reactive instantiate + call + drop (`upper.apply`), {callers} caller(s)"),
+            None,
+        );
     }
     w.shutdown().await;
 }

@@ -29,8 +29,11 @@ use std::time::{Duration, Instant};
 mod native;
 #[path = "mcp/procs.rs"]
 mod procs;
+#[path = "stats.rs"]
+mod stats;
 
 use procs::{Client, Rev, connect_http, connect_stdio, outrigger};
+use stats::{median, pct};
 
 /// The same allocator as the `outrigger` binary (for the native server too).
 #[global_allocator]
@@ -109,16 +112,6 @@ async fn timed(c: &Client, tool: Tool, n: usize, out: &mut Vec<u64>) {
         call(c, tool, &req).await;
         out.push(t.elapsed().as_nanos() as u64);
     }
-}
-
-fn pct(samples: &mut [u64], p: f64) -> f64 {
-    samples.sort_unstable();
-    samples[((samples.len() - 1) as f64 * p).round() as usize] as f64 / 1000.0
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 /// Latency of `tool` on two connected clients, measured in alternating blocks.

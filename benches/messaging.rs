@@ -13,8 +13,12 @@
 //! * the bridge service's linear memory after the run.
 //!
 //! Numbers go to stdout as Markdown; benches/README.md holds a recorded run.
+#[path = "stats.rs"]
+mod stats;
+
 use futures::StreamExt;
 use outrigger::{EngineOptions, HostOptions, Manifest, Val, Workload};
+use stats::{latency, median};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use test_fixtures::NatsServer;
@@ -71,16 +75,6 @@ async fn counter(peer: &async_nats::Client, subject: &str, n: usize) -> tokio::t
     })
 }
 
-fn pct(samples: &mut [u64], p: f64) -> f64 {
-    samples.sort_unstable();
-    samples[((samples.len() - 1) as f64 * p) as usize] as f64 / 1000.0
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 async fn publish_native(peer: &async_nats::Client, n: usize) -> f64 {
     let done = counter(peer, "bench.native", n).await;
     let body = bytes::Bytes::from(vec![b'x'; SIZE]);
@@ -102,20 +96,6 @@ async fn publish_bridge(w: &Workload, peer: &async_nats::Client, component: &str
     assert!(matches!(r.as_deref(), Ok([Val::Result(Ok(_))])), "{r:?}");
     done.await.unwrap();
     n as f64 / t0.elapsed().as_secs_f64()
-}
-
-async fn latency<F, Fut>(n: usize, f: F) -> (f64, f64)
-where
-    F: Fn() -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    let mut samples = Vec::with_capacity(n);
-    for _ in 0..n {
-        let t = Instant::now();
-        f().await;
-        samples.push(t.elapsed().as_nanos() as u64);
-    }
-    (pct(&mut samples, 0.5), pct(&mut samples, 0.99))
 }
 
 async fn suite() {

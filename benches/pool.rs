@@ -17,9 +17,13 @@
 //!
 //! Every scenario runs five times; the median run is reported. Numbers go to stdout
 //! as Markdown; benches/README.md holds a recorded run.
+#[path = "stats.rs"]
+mod stats;
+
 use outrigger::{EngineOptions, HostOptions, Manifest, Val, Workload};
+use stats::{Run, drive};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 fn manifest(port: u16, pool: u32) -> String {
     let pool = if pool == 0 { String::new() } else { format!("\n      poolSize: {pool}") };
@@ -50,47 +54,18 @@ fn wasm_dir() -> PathBuf {
     d.canonicalize().unwrap()
 }
 
-/// Latency samples in nanoseconds, and the wall time they took.
-struct Run {
-    samples: Vec<u64>,
-    wall: Duration,
-}
-
-impl Run {
-    fn rate(&self) -> f64 {
-        self.samples.len() as f64 / self.wall.as_secs_f64()
-    }
-
-    fn pct(&mut self, p: f64) -> f64 {
-        self.samples.sort_unstable();
-        self.samples[((self.samples.len() - 1) as f64 * p) as usize] as f64 / 1000.0
-    }
-}
-
 const ROUNDS: usize = 5;
 
-/// `callers` tasks each make `per` calls, timing each one.
-async fn drive(f: &outrigger::FuncRef, args: &[Val], callers: usize, per: usize) -> Run {
-    let t0 = Instant::now();
-    let tasks: Vec<_> = (0..callers)
-        .map(|_| {
-            let (f, args) = (f.clone(), args.to_vec());
-            tokio::spawn(async move {
-                let mut s = Vec::with_capacity(per);
-                for _ in 0..per {
-                    let t = Instant::now();
-                    f.call(&args).await.unwrap();
-                    s.push(t.elapsed().as_nanos() as u64);
-                }
-                s
-            })
-        })
-        .collect();
-    let mut samples = Vec::new();
-    for t in tasks {
-        samples.extend(t.await.unwrap());
-    }
-    Run { samples, wall: t0.elapsed() }
+/// `callers` tasks each make `per` calls of `f`, timing each one.
+async fn drive_func(f: &outrigger::FuncRef, args: &[Val], callers: usize, per: usize) -> Run {
+    let (f, args) = (f.clone(), args.to_vec());
+    drive(callers, per, move || {
+        let (f, args) = (f.clone(), args.clone());
+        async move {
+            f.call(&args).await.unwrap();
+        }
+    })
+    .await
 }
 
 fn tool_call(name: &str, arguments: &str) -> Vec<Val> {
@@ -133,18 +108,16 @@ async fn suite(runtime: &str) {
             for f in &funcs {
                 let out = f.call(&args).await.unwrap();
                 assert!(!matches!(out.as_slice(), [Val::Result(Err(_))]), "{label}: {out:?}");
-                drive(f, &args, callers, per / 10).await; // warm up
+                drive_func(f, &args, callers, per / 10).await; // warm up
             }
             let mut runs: Vec<Vec<Run>> = funcs.iter().map(|_| Vec::new()).collect();
             for _ in 0..ROUNDS {
                 for (i, f) in funcs.iter().enumerate() {
-                    runs[i].push(drive(f, &args, callers, per).await);
+                    runs[i].push(drive_func(f, &args, callers, per).await);
                 }
             }
             for ((pool, _), rs) in workloads.iter().zip(runs) {
-                let mut rs = rs;
-                rs.sort_by(|a, b| a.rate().total_cmp(&b.rate()));
-                let mut r = rs.swap_remove(rs.len() / 2);
+                let mut r = Run::median(rs);
                 let what = if *pool == 0 { "fresh per call".to_string() } else { format!("warm (poolSize {pool})") };
                 let (p50, p99) = (r.pct(0.5), r.pct(0.99));
                 println!("| {label} | {what} | {callers} | {:.0} | {p50:.1} | {p99:.1} |", r.rate());

@@ -10,6 +10,9 @@
 //!   `wasi:otel`, the host's queue, the sidecar's batches, OTLP http/protobuf);
 //! * the time a reactive invocation takes with telemetry on (a host span per
 //!   invocation, sent to the sidecar) and off (no sidecar in the workload).
+#[path = "stats.rs"]
+mod stats;
+
 use opentelemetry::trace::{Tracer, TracerProvider};
 use opentelemetry_otlp::WithExportConfig;
 use outrigger::{EngineOptions, HostOptions, Manifest, Val, Workload};
@@ -98,11 +101,6 @@ fn native(receiver: &OtlpReceiver) -> (f64, usize) {
     (rate, got)
 }
 
-fn p50(mut v: Vec<u64>) -> f64 {
-    v.sort_unstable();
-    v[v.len() / 2] as f64 / 1000.0
-}
-
 async fn invocation_latency(w: &Workload) -> f64 {
     let upper = w.func("upper", "apply").unwrap();
     let arg = [Val::String("hi".into())];
@@ -112,7 +110,7 @@ async fn invocation_latency(w: &Workload) -> f64 {
         upper.call(&arg).await.unwrap();
         samples.push(t.elapsed().as_nanos() as u64);
     }
-    p50(samples)
+    stats::pct(&mut samples, 0.5)
 }
 
 async fn sidecar(receiver: &OtlpReceiver) -> (f64, usize, f64) {

@@ -3,8 +3,8 @@
 //! argument values, a reply slot) on it and awaits the reply. The service's
 //! supervisor (see `run/service.rs`) runs each call as one more Component Model
 //! task of the one running instance, concurrently with `run`. When the service is
-//! idle, the caller runs that supervisor itself for a moment (`run/home.rs`), so a
-//! lone caller usually gets its answer without a task switch.
+//! idle, a caller outside any store runs that supervisor itself for a moment
+//! (`run/home.rs`), so a lone caller usually gets its answer without a task switch.
 //!
 //! The queue is bounded, so a flooded service pushes back on its callers (they wait
 //! to enqueue); every call has an overall deadline (`calls.timeout`) that covers
@@ -72,6 +72,19 @@ struct Inner {
     home: Arc<Home>,
 }
 
+/// Whether the caller may drive the service's event loop itself.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Caller {
+    /// A task of the host's own (a pump, an embedder's task): not inside any store.
+    Outside,
+    /// A host function serving a guest (a component's import), polled by that
+    /// guest's store event loop. Driving the service's store nested in that poll was
+    /// tried and loses wake-ups: the NATS e2e test `a_wasi_messaging_publish_arrives_
+    /// with_its_headers` then failed 3 times in 30 (the bridge's writer never woke);
+    /// 0 in 30 without nesting. So these callers queue and wait (docs/NOTES.md).
+    InStore,
+}
+
 impl ServiceHandle {
     /// A handle and the receiving end the supervisor serves.
     pub(crate) fn new(
@@ -102,31 +115,32 @@ impl ServiceHandle {
     /// Calls export `target` of the running service (see
     /// [`crate::Workload::service_target`]) with plain values. When the service is
     /// idle, the calling task runs its event loop itself for a moment and usually
-    /// has the answer without a task switch (`run/home.rs`).
+    /// has the answer without a task switch (`run/home.rs`); so do not call it from
+    /// inside a wasmtime host function (components reach services through their
+    /// imports, which queue instead).
     pub async fn call(&self, target: usize, params: Vec<Val>) -> Result<Vec<Val>, CallError> {
         // A service that will not serve again has closed its queue: `send` fails at once.
-        self.send(target, Work::Values(params)).await
+        self.send(target, Work::Values(params), Caller::Outside).await
     }
 
     /// Calls export `target` with Rust-typed values: `job` makes the call inside the
-    /// service's event loop and passes its result on itself. Hot paths (a bridge's
+    /// service's event loop and passes its result on itself. Like [`Self::call`],
+    /// only from tasks outside any store (the host's pumps). Hot paths (a bridge's
     /// batch of messages) use it to skip the per-value `Val` conversion, which for
     /// `list<u8>` costs one value per byte.
     pub(crate) async fn call_typed(&self, target: usize, job: TypedCall) -> Result<(), CallError> {
-        self.send(target, Work::Typed(job)).await.map(|_| ())
+        self.send(target, Work::Typed(job), Caller::Outside).await.map(|_| ())
     }
 
-    async fn send(&self, target: usize, work: Work) -> Result<Vec<Val>, CallError> {
+    async fn send(&self, target: usize, work: Work, caller: Caller) -> Result<Vec<Val>, CallError> {
         let (reply, mut answer) = oneshot::channel();
         let mut call = Some(ServiceCall { target, work, reply });
-        // The caller takes the service's future first (if it is free), queues its
-        // call, and polls the service itself: when the service is idle the call is
-        // answered right here, with no task switch (run/home.rs). A caller that is a
-        // host function of another store (a component's import) then runs the
-        // service's store inside its own event loop's poll: wasmtime saves and
-        // restores its per-thread store pointer around each (concurrent/tls.rs), and
-        // the e2e tests cover traps, restarts and time limits on this path.
-        if let Some(held) = self.inner.home.hold() {
+        // A caller outside any store takes the service's future first (if it is
+        // free), queues its call, and polls the service itself: when the service is
+        // idle the call is answered right here, with no task switch (run/home.rs).
+        if caller == Caller::Outside
+            && let Some(held) = self.inner.home.hold()
+        {
             match self.inner.tx.try_send(call.take().expect("not sent yet")) {
                 Ok(()) => {
                     held.help();
@@ -170,6 +184,6 @@ impl Callee for ServiceHandle {
         _parent: Option<crate::engine::otel::trace::TraceParent>,
     ) -> BoxFuture<'static, Result<Vec<Val>, CallError>> {
         let this = self.clone();
-        Box::pin(async move { this.send(target, Work::Values(params)).await })
+        Box::pin(async move { this.send(target, Work::Values(params), Caller::InStore).await })
     }
 }
