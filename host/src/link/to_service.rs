@@ -74,7 +74,7 @@ struct Inner {
 
 /// Whether the caller may drive the service's event loop itself.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Caller {
+pub(crate) enum Caller {
     /// A task of the host's own (a pump, an embedder's task): not inside any store.
     Outside,
     /// A host function serving a guest (a component's import), polled by that
@@ -124,12 +124,13 @@ impl ServiceHandle {
     }
 
     /// Calls export `target` with Rust-typed values: `job` makes the call inside the
-    /// service's event loop and passes its result on itself. Like [`Self::call`],
-    /// only from tasks outside any store (the host's pumps). Hot paths (a bridge's
+    /// service's event loop and passes its result on itself. Hot paths (a bridge's
     /// batch of messages) use it to skip the per-value `Val` conversion, which for
-    /// `list<u8>` costs one value per byte.
-    pub(crate) async fn call_typed(&self, target: usize, job: TypedCall) -> Result<(), CallError> {
-        self.send(target, Work::Typed(job), Caller::Outside).await.map(|_| ())
+    /// `list<u8>` costs one value per byte. `caller` says where the call comes from:
+    /// a host function serving a guest queues and waits; a task outside any store (a
+    /// pump) may drive the service itself.
+    pub(crate) async fn call_typed(&self, target: usize, job: TypedCall, caller: Caller) -> Result<(), CallError> {
+        self.send(target, Work::Typed(job), caller).await.map(|_| ())
     }
 
     async fn send(&self, target: usize, work: Work, caller: Caller) -> Result<Vec<Val>, CallError> {

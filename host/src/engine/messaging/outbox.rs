@@ -11,7 +11,7 @@
 //! RUNNING (it waits for a restart, or fails at once when the bridge gave up).
 use super::bindings::wasi::messaging::types::Error;
 use crate::error::CallError;
-use crate::link::to_service::{Finished, ServiceHandle, TypedCall};
+use crate::link::to_service::{Caller, Finished, ServiceHandle, TypedCall};
 use crate::link::wiring::{Wired, Wiring};
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{mpsc, oneshot};
@@ -127,8 +127,9 @@ impl Outbox {
         let acknowledged =
             !limits.acknowledged.is_empty() && limits.acknowledged.iter().any(|p| subject_matches(p, &m.subject));
         if acknowledged || !self.service.is_running() {
-            let mut results =
-                publish(&self.service, self.publish, vec![m]).await.map_err(|e| Error::Connection(e.to_string()))?;
+            let mut results = publish(&self.service, self.publish, vec![m], Caller::InStore)
+                .await
+                .map_err(|e| Error::Connection(e.to_string()))?;
             return results.pop().unwrap_or(Ok(())).map_err(Error::from);
         }
         if let Some(why) = self.failure.lock().unwrap_or_else(|p| p.into_inner()).take() {
@@ -182,12 +183,13 @@ async fn pump(
     let mut batch = Vec::with_capacity(BATCH);
     while rx.recv_many(&mut batch, BATCH).await > 0 {
         let subjects: Vec<String> = batch.iter().map(|m| m.subject.clone()).collect();
-        let failed: Vec<(String, String)> = match publish(&service, target, std::mem::take(&mut batch)).await {
-            Ok(results) => {
-                subjects.into_iter().zip(results).filter_map(|(s, r)| r.err().map(|e| (s, describe(e)))).collect()
-            }
-            Err(e) => subjects.into_iter().map(|s| (s, e.to_string())).collect(),
-        };
+        let failed: Vec<(String, String)> =
+            match publish(&service, target, std::mem::take(&mut batch), Caller::Outside).await {
+                Ok(results) => {
+                    subjects.into_iter().zip(results).filter_map(|(s, r)| r.err().map(|e| (s, describe(e)))).collect()
+                }
+                Err(e) => subjects.into_iter().map(|s| (s, e.to_string())).collect(),
+            };
         if let Some((subject, why)) = failed.first() {
             tracing::warn!(
                 bridge = %bridge,
@@ -202,7 +204,13 @@ async fn pump(
 }
 
 /// One typed `bridge.publish` call.
-async fn publish(service: &ServiceHandle, target: usize, batch: Vec<BridgeMsg>) -> Result<Results, CallError> {
+/// `caller`: the pump (outside any store) or a component's `send` (inside its store).
+async fn publish(
+    service: &ServiceHandle,
+    target: usize,
+    batch: Vec<BridgeMsg>,
+    caller: Caller,
+) -> Result<Results, CallError> {
     let (tx, rx) = oneshot::channel();
     let job: TypedCall = Box::new(move |acc, func| {
         Box::pin(async move {
@@ -223,7 +231,7 @@ async fn publish(service: &ServiceHandle, target: usize, batch: Vec<BridgeMsg>) 
             }
         })
     });
-    service.call_typed(target, job).await?;
+    service.call_typed(target, job, caller).await?;
     rx.await.map_err(|_| CallError::ShuttingDown)
 }
 

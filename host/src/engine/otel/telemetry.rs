@@ -11,7 +11,7 @@ use super::bindings::wasi::otel::metrics::ResourceMetrics;
 use super::bindings::wasi::otel::tracing::SpanData;
 use super::trace::attr;
 use crate::error::CallError;
-use crate::link::to_service::{Finished, ServiceHandle, TypedCall};
+use crate::link::to_service::{Caller, Finished, ServiceHandle, TypedCall};
 use crate::link::wiring::Wiring;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -163,7 +163,7 @@ async fn collect(service: &ServiceHandle, target: usize, batches: Vec<Batch>) ->
             }
         })
     });
-    service.call_typed(target, job).await?;
+    service.call_typed(target, job, Caller::Outside).await?; // from the pump
     rx.await.map_err(|_| CallError::ShuttingDown)
 }
 
