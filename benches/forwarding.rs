@@ -136,8 +136,12 @@ async fn forwarded_rows(
 async fn suite(runtime: &str) {
     let dir = wasm_dir();
     let manifest = Manifest::parse(MANIFEST, &dir.join("bench.yaml")).unwrap();
+    // Measures the experimental caller-driven path (`callers_drive_services`, off
+    // by default: docs/NOTES.md "Forwarding cost"); with it off the forwarded rows are
+    // the queue-and-switch figures recorded before it (benches/README.md).
     let opts = HostOptions {
         engine: EngineOptions { max_instances: 256, ..EngineOptions::default() },
+        callers_drive_services: true,
         ..HostOptions::default()
     };
     let w = Workload::start(&manifest, opts.clone()).await.unwrap();

@@ -79,9 +79,10 @@ pub(crate) enum Caller {
     Outside,
     /// A host function serving a guest (a component's import), polled by that
     /// guest's store event loop. Driving the service's store nested in that poll was
-    /// tried and loses wake-ups: the NATS e2e test `a_wasi_messaging_publish_arrives_
-    /// with_its_headers` then failed 3 times in 30 (the bridge's writer never woke);
-    /// 0 in 30 without nesting. So these callers queue and wait (docs/NOTES.md).
+    /// tried and loses a wake-up somewhere: the NATS e2e test
+    /// `a_wasi_messaging_publish_arrives_with_its_headers` then failed 3 times in 30
+    /// (the message never reached the subscriber), 0 in 30 without nesting. So these
+    /// callers queue and wait (docs/NOTES.md, "Forwarding cost").
     InStore,
 }
 
@@ -140,7 +141,7 @@ impl ServiceHandle {
         // free), queues its call, and polls the service itself: when the service is
         // idle the call is answered right here, with no task switch (run/home.rs).
         if caller == Caller::Outside
-            && let Some(held) = self.inner.home.hold()
+            && let Some(held) = self.inner.home.hold_for_caller()
         {
             match self.inner.tx.try_send(call.take().expect("not sent yet")) {
                 Ok(()) => {

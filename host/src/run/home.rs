@@ -32,7 +32,7 @@ use futures::task::AtomicWaker;
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -52,6 +52,9 @@ const TASK_POLLS: usize = 32;
 /// The slot of one service's supervisor future (see the module docs).
 pub(crate) struct Home {
     state: AtomicU8,
+    /// Whether callers may take the future at all ([`Home::hold_for_caller`]); set
+    /// by [`Home::spawn`] from `HostOptions::callers_drive_services`.
+    callers: AtomicBool,
     /// The future; only the holder of `POLLING` locks it, so the lock never waits.
     slot: Mutex<Slot>,
     /// The service task's waker.
@@ -88,6 +91,7 @@ impl Home {
     pub(crate) fn new() -> Arc<Home> {
         Arc::new_cyclic(|me| Home {
             state: AtomicU8::new(0),
+            callers: AtomicBool::new(false),
             slot: Mutex::new(Slot::default()),
             task: AtomicWaker::new(),
             waker: Waker::from(Arc::new(HomeWaker(me.clone()))),
@@ -95,11 +99,14 @@ impl Home {
     }
 
     /// Puts `job` in the slot and spawns the service task, which owns its life: the
-    /// task ends when `job` does, whoever polled it last.
+    /// task ends when `job` does, whoever polled it last. `callers`: whether callers
+    /// may drive it too (otherwise only the task polls it, as a plain task).
     pub(crate) fn spawn(
         self: &Arc<Self>,
         job: impl Future<Output = ()> + Send + 'static,
+        callers: bool,
     ) -> tokio::task::JoinHandle<()> {
+        self.callers.store(callers, Ordering::Release);
         self.lock().job = Some(Box::pin(job));
         let owner = Owner(self.clone());
         tokio::spawn(std::future::poll_fn(move |cx| {
@@ -135,6 +142,14 @@ impl Home {
                 Ok(_) => return Some(Held(self)),
                 Err(now) => s = now,
             }
+        }
+    }
+
+    /// [`Home::hold`] for a caller: `None` unless callers may drive this home.
+    pub(crate) fn hold_for_caller(&self) -> Option<Held<'_>> {
+        match self.callers.load(Ordering::Acquire) {
+            true => self.hold(),
+            false => None,
         }
     }
 
@@ -296,51 +311,60 @@ mod tests {
         answer.await.unwrap()
     }
 
-    #[tokio::test]
-    async fn an_idle_service_answers_within_the_callers_own_poll() {
-        let (tx, rx) = mpsc::channel(8);
+    /// An echo service in its home, after the service task's first poll (idle).
+    struct Echo {
+        home: Arc<Home>,
+        tx: mpsc::Sender<Ask>,
+        task: tokio::task::JoinHandle<()>,
+        served: Arc<AtomicUsize>,
+    }
+
+    async fn idle_echo() -> Echo {
+        let (tx, rx) = mpsc::channel(64);
         let served = Arc::new(AtomicUsize::new(0));
         let home = Home::new();
-        let task = home.spawn(echo(rx, served.clone()));
-        tokio::task::yield_now().await; // the service task's first poll: idle now
-        let (reply, mut answer) = oneshot::channel();
+        let task = home.spawn(echo(rx, served.clone()), true);
+        tokio::task::yield_now().await;
+        Echo { home, tx, task, served }
+    }
+
+    /// What a caller does before it helps: take the idle home, then queue `v`.
+    fn hold_and_queue<'a>(home: &'a Home, tx: &mpsc::Sender<Ask>, v: u64) -> (Held<'a>, oneshot::Receiver<u64>) {
         let held = home.hold().expect("nobody polls an idle service");
-        tx.try_send((41, reply)).unwrap();
+        let (reply, answer) = oneshot::channel();
+        tx.try_send((v, reply)).unwrap();
+        (held, answer)
+    }
+
+    #[tokio::test]
+    async fn an_idle_service_answers_within_the_callers_own_poll() {
+        let e = idle_echo().await;
+        let (held, mut answer) = hold_and_queue(&e.home, &e.tx, 41);
         held.help();
         assert_eq!(answer.try_recv().expect("answered without a task switch"), 42);
-        assert_eq!(ask(&home, &tx, 0).await, 1);
-        tokio::time::timeout(Duration::from_secs(5), task).await.unwrap().unwrap();
-        assert_eq!(served.load(SeqCst), 2);
+        assert_eq!(ask(&e.home, &e.tx, 0).await, 1);
+        tokio::time::timeout(Duration::from_secs(5), e.task).await.unwrap().unwrap();
+        assert_eq!(e.served.load(SeqCst), 2);
     }
 
     #[tokio::test]
     async fn a_wake_up_left_by_a_holder_that_lets_go_reaches_the_service_task() {
-        let (tx, rx) = mpsc::channel(8);
-        let home = Home::new();
-        let _task = home.spawn(echo(rx, Arc::default()));
-        tokio::task::yield_now().await;
-        let (reply, answer) = oneshot::channel();
-        let held = home.hold().unwrap();
-        tx.try_send((7, reply)).unwrap();
-        assert!(home.hold().is_none(), "one holder at a time");
+        let e = idle_echo().await;
+        let (held, answer) = hold_and_queue(&e.home, &e.tx, 7);
+        assert!(e.home.hold().is_none(), "one holder at a time");
         drop(held); // queued, never polled by the caller: the task must serve it
         assert_eq!(tokio::time::timeout(Duration::from_secs(5), answer).await.unwrap().unwrap(), 8);
     }
 
     #[tokio::test]
     async fn a_panic_met_by_a_helper_reaches_the_join_handle() {
-        let (tx, rx) = mpsc::channel(8);
-        let home = Home::new();
-        let task = home.spawn(echo(rx, Arc::default()));
-        tokio::task::yield_now().await;
-        let (reply, answer) = oneshot::channel();
-        let held = home.hold().unwrap();
-        tx.try_send((666, reply)).unwrap();
+        let e = idle_echo().await;
+        let (held, answer) = hold_and_queue(&e.home, &e.tx, 666);
         held.help(); // the caller survives the service's panic
         assert!(answer.await.is_err(), "the panicking service dropped the reply");
-        let err = tokio::time::timeout(Duration::from_secs(5), task).await.unwrap().unwrap_err();
+        let err = tokio::time::timeout(Duration::from_secs(5), e.task).await.unwrap().unwrap_err();
         assert!(err.is_panic());
-        assert!(home.hold().is_none(), "a finished home is never held again");
+        assert!(e.home.hold().is_none(), "a finished home is never held again");
     }
 
     #[test]
@@ -349,7 +373,7 @@ mod tests {
         let home = Home::new();
         let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
         rt.block_on(async {
-            let _task = home.spawn(echo(rx, Arc::default()));
+            let _task = home.spawn(echo(rx, Arc::default()), true);
             tokio::task::yield_now().await;
         });
         assert!(!tx.is_closed(), "the job (and its receiver) is alive while its task is");
@@ -360,10 +384,7 @@ mod tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn many_callers_on_two_workers_lose_no_wake_up() {
-        let (tx, rx) = mpsc::channel(64);
-        let served = Arc::new(AtomicUsize::new(0));
-        let home = Home::new();
-        let task = home.spawn(echo(rx, served.clone()));
+        let Echo { home, tx, task, served } = idle_echo().await;
         let callers: Vec<_> = (0..8u64)
             .map(|c| {
                 let (home, tx) = (home.clone(), tx.clone());
